@@ -1,0 +1,1 @@
+"""Kaohe: the assessment warehouse."""

@@ -1,0 +1,130 @@
+"""The data contract, loaded from ``contract.yml`` (or ``$KAOHE_CONTRACT``).
+
+One place answers "which kinds exist, which columns do they have, what do the
+headers look like in Chinese, which values are allowed" for the loader, the
+validation suites and the sample generator alike.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DEFAULT_CONTRACT = Path(__file__).with_name("contract.yml")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    zh: str | None = None
+    optional: bool = False
+
+    @property
+    def base_type(self) -> str:
+        return self.type.split(":", 1)[0]
+
+    @property
+    def type_arg(self) -> str | None:
+        return self.type.split(":", 1)[1] if ":" in self.type else None
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    zh: str
+    reference: bool
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    sender_column: str | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if not c.optional]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Contract:
+    codes: dict[str, str]
+    formats: dict[str, str]
+    enums: dict[str, dict[str, str]]
+    kinds: dict[str, Kind] = field(default_factory=dict)
+
+    def header_map(self, kind: str) -> dict[str, str]:
+        """Normalised header text -> column name (English and Chinese)."""
+        mapping: dict[str, str] = {}
+        for col in self.kinds[kind].columns:
+            mapping[normalise_header(col.name)] = col.name
+            if col.zh:
+                mapping[normalise_header(col.zh)] = col.name
+        return mapping
+
+    def enum_values(self, enum: str) -> dict[str, str]:
+        """Every accepted spelling (lower-cased English value, Chinese label) -> value."""
+        values = {}
+        for value, label in self.enums[enum].items():
+            values[value.lower()] = value
+            values[label] = value
+        return values
+
+    @property
+    def reference_kinds(self) -> list[str]:
+        return [k for k, v in self.kinds.items() if v.reference]
+
+    @property
+    def daily_kinds(self) -> list[str]:
+        return [k for k, v in self.kinds.items() if not v.reference]
+
+
+_SPACES = re.compile(r"^[\s\u3000\ufeff]+|[\s\u3000\ufeff]+$")
+
+
+def normalise_header(text: str) -> str:
+    return _SPACES.sub("", text).lower()
+
+
+def trim(value: str) -> str:
+    """Trim surrounding spaces, full-width spaces (U+3000) and a stray BOM."""
+    return _SPACES.sub("", value)
+
+
+@cache
+def load_contract(path: str | None = None) -> Contract:
+    path = path or os.environ.get("KAOHE_CONTRACT") or str(DEFAULT_CONTRACT)
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    aliases = doc.get("aliases", {})
+    kinds = {}
+    for name, spec in doc["kinds"].items():
+        columns = []
+        for entry in spec["columns"]:
+            col_name, col_type, *rest = entry
+            opts = rest[0] if rest else {}
+            columns.append(
+                Column(
+                    name=col_name,
+                    type=col_type,
+                    zh=opts.get("zh", aliases.get(col_name)),
+                    optional=bool(opts.get("optional", False)),
+                )
+            )
+        kinds[name] = Kind(
+            name=name,
+            zh=spec["zh"],
+            reference=bool(spec["reference"]),
+            key=tuple(spec["key"]),
+            columns=tuple(columns),
+            sender_column=spec.get("sender_column"),
+        )
+    return Contract(codes=doc["codes"], formats=doc["formats"], enums=doc["enums"], kinds=kinds)

@@ -1,0 +1,215 @@
+"""Streaming readers: a landing file in, (row number, {column: text}) out.
+
+Memory stays flat in file size: CSV is decoded and parsed incrementally and
+xlsx is read with openpyxl's read-only (streaming) mode. Values come out
+trimmed (full-width spaces too) and as text exactly as received: nothing is
+evaluated, so ``=cmd|' /C calc'!A0`` stays that string.
+
+Row numbers are spreadsheet row numbers: the header is row 1, the first data
+row is row 2 — what a department clerk sees in Excel.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kaohe.contract import Contract, normalise_header
+
+ENCODINGS = ("utf-8-sig", "gb18030")  # strict UTF-8 (BOM or not) first, then GB18030 ⊇ GBK
+CHUNK = 1 << 20
+
+
+class FileRejected(Exception):
+    """The file cannot be used as a whole; ``reason`` starts with a stable code."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, str | None]
+    extra: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None  # a structural fault found while reading (e.g. field count)
+
+
+@dataclass
+class OpenedFile:
+    encoding: str
+    columns: list[str]  # contract columns present in the file
+    rows: Iterator[Row]
+
+
+def detect_encoding(path: Path) -> str:
+    """Strict UTF-8 first, then GB18030; neither → rejected. Streams the file once."""
+    with open(path, "rb") as fh:
+        head = fh.read(CHUNK)
+        if not head:
+            raise FileRejected("empty: the file is 0 bytes")
+        if b"\x00" in head:
+            raise FileRejected("not_text: the file contains binary data (NUL bytes); send a CSV text file")
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(CHUNK), b""):
+                    if b"\x00" in block:
+                        raise FileRejected("not_text: the file contains binary data (NUL bytes)")
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected("encoding: the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 and send it again")
+
+
+def _map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[str | None], list[str]]:
+    """Header cells -> contract column (or None for an extra column). Raises on missing columns."""
+    mapping = contract.header_map(kind)
+    targets: list[str | None] = []
+    seen: set[str] = set()
+    for cell in header:
+        col = mapping.get(normalise_header(cell or ""))
+        if col in seen:
+            raise FileRejected(f"duplicate_column: the column '{col}' appears twice in the header")
+        if col:
+            seen.add(col)
+        targets.append(col)
+    missing = [c for c in contract.kinds[kind].required if c not in seen]
+    if missing:
+        hint = ""
+        joined = "".join(h or "" for h in header)
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in joined:
+                hint = f" — the header looks separated by {label}, not commas"
+                break
+        raise FileRejected(f"missing_columns: required column(s) {', '.join(missing)} not found in the header{hint}")
+    return targets, [c for c in targets if c]
+
+
+def _rows(records: Iterator[list], targets: list[str | None], header: list[str], first_number: int) -> Iterator[Row]:
+    width = len(targets)
+    number = first_number
+    for record in records:
+        number += 1
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in record):
+            continue  # blank lines are not rows (Excel leaves them at the end)
+        values: dict[str, str | None] = {}
+        extra: dict[str, str] = {}
+        problem = None
+        if len(record) != width:
+            problem = f"field_count: the row has {len(record)} fields but the header has {width}"
+        for i, target in enumerate(targets):
+            cell = record[i] if i < len(record) else None
+            text = cell.strip() if isinstance(cell, str) else cell
+            if target:
+                values[target] = text or None
+            elif text:
+                extra[header[i] or f"column_{i + 1}"] = text
+        for j in range(width, len(record)):
+            if record[j] and str(record[j]).strip():
+                extra[f"column_{j + 1}"] = str(record[j]).strip()
+        yield Row(number=number, values=values, extra=extra, problem=problem)
+
+
+def open_csv(path: Path, contract: Contract, kind: str) -> OpenedFile:
+    encoding = detect_encoding(path)
+    fh = open(path, encoding=encoding, newline="")
+    reader = csv.reader(fh, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        fh.close()
+        raise FileRejected("empty: the file has no header row") from None
+    except csv.Error as exc:
+        fh.close()
+        raise FileRejected(f"unreadable: the header cannot be parsed as CSV ({exc})") from None
+    targets, columns = _map_header(header, contract, kind)
+
+    def records() -> Iterator[list]:
+        try:
+            while True:
+                try:
+                    yield next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    # A broken quote (e.g. a truncated file) ends parsing; the
+                    # broken record is reported as one row, nothing is guessed.
+                    yield [f"<unparseable: {exc}>"]
+                    return
+        finally:
+            fh.close()
+
+    rows = _rows(records(), targets, header, first_number=1)
+    return OpenedFile(encoding=encoding, columns=columns, rows=_require_rows(rows))
+
+
+def _cell_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
+    import openpyxl
+
+    if path.stat().st_size == 0:
+        raise FileRejected("empty: the file is 0 bytes")
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        records = sheet.iter_rows(values_only=True)
+        header_cells = next(records, None)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+        raise FileRejected(f"unreadable: the .xlsx file cannot be opened ({type(exc).__name__}); save it again from Excel") from None
+    if header_cells is None:
+        workbook.close()
+        raise FileRejected("empty: the first sheet is empty")
+    header = [_cell_text(c) or "" for c in header_cells]
+    targets, columns = _map_header(header, contract, kind)
+
+    def text_records() -> Iterator[list]:
+        try:
+            for record in records:
+                yield [_cell_text(c) for c in record]
+        finally:
+            workbook.close()
+
+    rows = _rows(text_records(), targets, header, first_number=1)
+    return OpenedFile(encoding="xlsx", columns=columns, rows=_require_rows(rows))
+
+
+def _require_rows(rows: Iterator[Row]) -> Iterator[Row]:
+    """Re-yield rows, rejecting a file that has a header but no data row."""
+    first = next(rows, None)
+    if first is None:
+        raise FileRejected("header_only: the file has a header but no data rows")
+
+    def chain() -> Iterator[Row]:
+        yield first
+        yield from rows
+
+    return chain()
+
+
+def open_landing_file(path: Path, ext: str, contract: Contract, kind: str) -> OpenedFile:
+    if ext == "xlsx":
+        return open_xlsx(path, contract, kind)
+    return open_csv(path, contract, kind)

@@ -1,0 +1,145 @@
+"""The tables Kaohe's ingestion owns (dbt owns everything downstream of raw).
+
+- ``raw.<kind>``: every row ever received, as text, tagged with its load and
+  spreadsheet row number. Append-only history.
+- ``quarantine.file_loads``: the file ledger, one row per delivery.
+- ``quarantine.rejected_rows`` / ``rejected_files``: what was refused, and why.
+- ``ingest.*``: safe parsing functions shared by the validation rules and the
+  dbt staging models, so "is this a date?" has one answer.
+
+Everything is idempotent (IF NOT EXISTS / OR REPLACE): ``ensure_schema`` runs
+at the start of every load.
+"""
+
+from __future__ import annotations
+
+from kaohe.contract import Contract, load_contract
+
+FUNCTIONS_SQL = r"""
+create schema if not exists ingest;
+
+-- A date as the contract allows it (YYYY-MM-DD or YYYY/M/D), or null.
+create or replace function ingest.parse_date(t text) returns date
+language sql immutable parallel safe as $$
+  select case
+    when m is null then null
+    when m[2]::int between 1 and 12
+     and m[3]::int between 1 and extract(day from (make_date(m[1]::int, m[2]::int, 1) + interval '1 month - 1 day'))::int
+    then make_date(m[1]::int, m[2]::int, m[3]::int)
+  end
+  from (select regexp_match(t, '^([0-9]{4})(?:-([0-9]{2})-([0-9]{2})|/([0-9]{1,2})/([0-9]{1,2}))$') as r) s,
+  lateral (select array[r[1], coalesce(r[2], r[4]), coalesce(r[3], r[5])] as m where r is not null
+           union all select null where r is null) x
+$$;
+
+-- A plain decimal (optional sign, no separators), or null.
+create or replace function ingest.to_num(t text) returns numeric
+language sql immutable parallel safe as $$
+  select case when t ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$' then t::numeric end
+$$;
+
+-- true/false, 是/否, 1/0 in any case, or null.
+create or replace function ingest.to_bool(t text) returns boolean
+language sql immutable parallel safe as $$
+  select case lower(t) when 'true' then true when '是' then true when '1' then true
+                       when 'false' then false when '否' then false when '0' then false end
+$$;
+
+-- A quarter 'YYYYQn' -> its first and last day.
+create or replace function ingest.quarter_start(q text) returns date
+language sql immutable parallel safe as $$
+  select make_date(left(q, 4)::int, (right(q, 1)::int - 1) * 3 + 1, 1)
+$$;
+create or replace function ingest.quarter_end(q text) returns date
+language sql immutable parallel safe as $$
+  select (make_date(left(q, 4)::int, (right(q, 1)::int - 1) * 3 + 1, 1) + interval '3 months - 1 day')::date
+$$;
+create or replace function ingest.quarter_of(d date) returns text
+language sql immutable parallel safe as $$
+  select to_char(d, 'YYYY') || 'Q' || extract(quarter from d)::int
+$$;
+"""
+
+LEDGER_SQL = """
+create schema if not exists raw;
+create schema if not exists quarantine;
+create schema if not exists ops;
+
+create table if not exists quarantine.file_loads (
+    load_id           bigserial primary key,
+    business_date     date not null,
+    kind              text not null,
+    sender            text not null default '',
+    file              text not null,
+    checksum          text not null,
+    encoding          text,
+    rows_read         integer,
+    rows_loaded       integer,
+    rows_quarantined  integer,
+    status            text not null check (status in ('pending', 'loaded', 'superseded', 'rejected')),
+    reason            text,
+    loaded_at         timestamptz not null default clock_timestamp(),
+    validated_at      timestamptz,
+    superseded_by     bigint references quarantine.file_loads (load_id)
+);
+create index if not exists file_loads_key on quarantine.file_loads (kind, business_date, sender);
+comment on table quarantine.file_loads is
+  'The file ledger: one row per delivery. status: pending (loaded to raw, not yet validated), loaded (validated, in force), superseded (replaced by a resubmission of the same date/kind/sender), rejected (unusable as a whole).';
+
+create table if not exists quarantine.rejected_rows (
+    load_id        bigint not null references quarantine.file_loads (load_id),
+    business_date  date not null,
+    kind           text not null,
+    file           text not null,
+    row_number     integer not null,
+    rule           text not null,
+    message        text not null,
+    raw            jsonb not null,
+    primary key (load_id, row_number)
+);
+comment on table quarantine.rejected_rows is
+  'Rows refused by a validation rule: row_number is the spreadsheet row (header = 1). One row per rejected input row, under the first rule it broke.';
+
+create table if not exists quarantine.rejected_files (
+    load_id        bigint references quarantine.file_loads (load_id),
+    business_date  date not null,
+    kind           text,
+    file           text not null,
+    reason         text not null,
+    rejected_at    timestamptz not null default clock_timestamp()
+);
+
+create table if not exists ops.runs (
+    run_id         text not null,
+    business_date  date not null,
+    stage          text not null,
+    started_at     timestamptz not null,
+    finished_at    timestamptz,
+    details        jsonb,
+    primary key (run_id, stage)
+);
+"""
+
+
+def raw_table_sql(contract: Contract, kind: str) -> str:
+    cols = ",\n    ".join(f'"{c}" text' for c in contract.kinds[kind].column_names)
+    return f"""
+create table if not exists raw.{kind} (
+    _load_id bigint not null references quarantine.file_loads (load_id),
+    _row_number integer not null,
+    {cols},
+    _extra jsonb,
+    primary key (_load_id, _row_number)
+);
+"""
+
+
+def ensure_schema(conn, contract: Contract | None = None) -> None:
+    """Create (or bring up to date) everything ingestion writes to."""
+    contract = contract or load_contract()
+    # One session at a time: concurrent CREATE OR REPLACE FUNCTION can collide.
+    conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.ensure_schema'))")
+    conn.execute(FUNCTIONS_SQL)
+    conn.execute(LEDGER_SQL)
+    for kind in contract.kinds:
+        conn.execute(raw_table_sql(contract, kind))

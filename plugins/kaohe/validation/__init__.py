@@ -1,0 +1,1 @@
+"""Great Expectations validation of landed rows, and the quarantine it drives."""

@@ -1,0 +1,256 @@
+"""Master data in force, and the contract's cross-row rules, as SQL.
+
+``ingest.valid_<kind>`` is the typed view of every validated, non-quarantined
+row of a kind, tagged with its folder's date: codes upper-cased, enums in
+their English value, dates, numbers and booleans parsed. The validation rules
+read master data through it; the dbt sources read it too, so "what does this
+text mean" is answered once, here, from the contract.
+"""
+
+from __future__ import annotations
+
+from kaohe.contract import Column, Contract, Kind
+
+# A kind's column that names something validated later (departments.head_cadre_id
+# names a cadre of the roster validated after it): checked by the later kind.
+SELF_OR_LATER_REFERENCES = {("departments", "head_cadre_id")}
+
+STATUS_RANK = {"surveyed": 1, "signed": 2, "cleared": 3, "demolished": 4}
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
+
+
+def enum_case(contract: Contract, enum: str, expr: str) -> str:
+    whens = " ".join(f"when {_lit(k)} then {_lit(v)}" for k, v in contract.enum_values(enum).items())
+    return f"(case lower({expr}) {whens} end)"
+
+
+def normalised(contract: Contract, col: Column, alias: str) -> str:
+    """SQL for the column's value as the warehouse understands it."""
+    expr = f"{alias}.{col.name}"
+    base = col.base_type
+    if base in ("code", "quarter"):
+        return f"upper({expr})"
+    if base == "enum":
+        return enum_case(contract, col.type_arg, expr)
+    if base == "date":
+        return f"ingest.parse_date({expr})"
+    if base == "year":
+        return f"(ingest.to_num({expr}))::int"
+    if base == "bool":
+        return f"ingest.to_bool({expr})"
+    if base in ("number", "count", "money", "nonneg", "pct", "score", "points"):
+        return f"ingest.to_num({expr})"
+    return expr
+
+
+def valid_view_sql(contract: Contract, kind: Kind) -> str:
+    cols = ",\n       ".join(f"{normalised(contract, c, 'r')} as {c.name}" for c in kind.columns)
+    body = f"""create or replace view ingest.valid_{kind.name} as
+select f.business_date as _business_date, r._load_id, r._row_number, f.file as _file, f.sender as _sender,
+       {cols}
+from raw.{kind.name} r
+join quarantine.file_loads f on f.load_id = r._load_id and f.status = 'loaded'
+where not exists (select 1 from quarantine.rejected_rows q where q.load_id = r._load_id and q.row_number = r._row_number)"""
+    # views are created outside GX: undo the brace doubling used for GX queries
+    return body.replace("{{", "{").replace("}}", "}")
+
+
+def in_force(kind: str) -> str:
+    """The snapshot of a reference kind in force on the batch's date (same folder included)."""
+    return (
+        f"(select v.* from ingest.valid_{kind} v where v._business_date = "
+        f"(select max(w._business_date) from ingest.valid_{kind} w "
+        f"where w._business_date <= (select max(_business_date) from b)))"
+    )
+
+
+def in_force_on(kind: str, day_sql: str) -> str:
+    """The snapshot of a reference kind in force on an arbitrary day (a correlated expression)."""
+    return (
+        f"(select v.* from ingest.valid_{kind} v where v._business_date = "
+        f"(select max(w._business_date) from ingest.valid_{kind} w where w._business_date <= {day_sql}))"
+    )
+
+
+def _rule(rule: str, column: str | None, message: str, query: str):
+    from kaohe.validation.suites import RuleSpec
+
+    return RuleSpec(rule, column, message, body=query)
+
+
+def _rows(where: str, message_sql: str) -> str:
+    return f"select b._load_id, b._row_number, {message_sql} as _message from b where {where}"
+
+
+def kind_rules(contract: Contract, kind: Kind) -> list:
+    builder = {
+        "indicator_assignments": _assignment_rules,
+        "project_milestones": _milestone_rules,
+        "demolition_targets": _target_rules,
+        "cadres": _roster_rules,
+        "indicator_progress": _progress_rules,
+        "bonus_penalty": _bonus_penalty_rules,
+        "demolition_ledger": _ledger_rules,
+        "evaluations": _evaluation_rules,
+    }.get(kind.name)
+    return builder(contract) if builder else []
+
+
+def _assignment_rules(contract: Contract) -> list:
+    year, dept, ind = "ingest.to_num(b.year)::int", "upper(b.dept_code)", "upper(b.indicator_code)"
+    targets = ["q1_target", "q2_target", "q3_target", "q4_target"]
+    needs_targets = (
+        f"exists (select 1 from {in_force('indicators')} i where i.indicator_code = {ind} "
+        f"and i.scoring = 'ratio' and coalesce(i.source, 'submission') = 'submission')"
+    )
+    t = [f"ingest.to_num(b.{c})" for c in targets]
+    return [
+        _rule("missing_value", "q1_target", "a ratio indicator reported by submission needs all four quarterly targets",
+              _rows(f"{needs_targets} and ({' or '.join(f'b.{c} is null' for c in targets)})",
+                    _lit("indicator ") + f" || b.indicator_code || " + _lit(" is scored by completion ratio from submissions: q1_target … q4_target are all required"))),
+        _rule("not_monotonic", "q1_target", "quarterly targets are cumulative and must not decrease",
+              _rows(f"{needs_targets} and not ({t[0]} <= {t[1]} and {t[1]} <= {t[2]} and {t[2]} <= {t[3]})",
+                    _lit("quarterly targets are cumulative from 1 January and must not decrease (q1 ≤ q2 ≤ q3 ≤ q4): ")
+                    + " || concat_ws(' / ', b.q1_target, b.q2_target, b.q3_target, b.q4_target)")),
+        _rule("weights_sum", "weight", "the weights of a department in a year must sum to exactly 100",
+              f"""select _load_id, _row_number, _message from (
+  select b._load_id, b._row_number,
+         {_lit('the weights of ')} || {dept} || {_lit(' in ')} || b.year || {_lit(' sum to ')}
+           || sum(ingest.to_num(b.weight)) over w || {_lit(', not 100: all its rows in this snapshot are set aside and its previous assignments stay in force')} as _message,
+         sum(ingest.to_num(b.weight)) over w as total
+  from b
+  window w as (partition by {year}, {dept})) s
+where total is distinct from 100"""),
+    ]
+
+
+def _non_decreasing(column: str, partition: str, noun: str) -> list:
+    v = f"ingest.to_num(b.{column})"
+    return [_rule("not_monotonic", column, f"{column} is cumulative and must not decrease from one month to the next",
+                  f"""select _load_id, _row_number, _message from (
+  select b._load_id, b._row_number, {v} as v,
+         max({v}) over (partition by {partition} order by b.month rows between unbounded preceding and 1 preceding) as before,
+         {_lit(column + ' ')} || b.{column} || {_lit(' for ')} || b.month || {_lit(' is below an earlier month of the same ' + noun + ' (cumulative values must not decrease)')} as _message
+  from b) s
+where v < before""")]
+
+
+def _milestone_rules(contract: Contract) -> list:
+    return _non_decreasing("planned_cumulative_pct", "upper(b.project_id)", "project")
+
+
+def _target_rules(contract: Contract) -> list:
+    return (_non_decreasing("target_signed", "upper(b.group_id)", "work group")
+            + _non_decreasing("target_cleared", "upper(b.group_id)", "work group"))
+
+
+def _roster_rules(contract: Contract) -> list:
+    role = enum_case(contract, "role", "b.role")
+    active = "coalesce(ingest.to_bool(b.active), false)"
+    return [_rule("head_conflict", "role", "a department must have exactly the one active head that departments names",
+                  f"""select _load_id, _row_number, _message from (
+  select b._load_id, b._row_number,
+         {_lit('department ')} || upper(b.dept_code) || {_lit(' has ')}
+           || count(*) filter (where {role} = 'head' and {active}) over d
+           || {_lit(' active heads in this roster, or its head is not the one named in departments: the roster of this department is set aside and the previous one stays in force')} as _message,
+         count(*) filter (where {role} = 'head' and {active}) over d as heads,
+         bool_or({role} = 'head' and {active} and upper(b.cadre_id) is distinct from (
+             select dd.head_cadre_id from {in_force('departments')} dd where dd.dept_code = upper(b.dept_code))) over d as wrong_head
+  from b
+  window d as (partition by upper(b.dept_code))) s
+where heads > 1 or wrong_head""")]
+
+
+def _progress_rules(contract: Contract) -> list:
+    return [_assigned_rule("not_assigned")]
+
+
+def _assigned_rule(rule: str, extra: str = "") -> object:
+    day = "ingest.parse_date(b.as_of_date)" if not extra else "ingest.parse_date(b.occurred_on)"
+    return _rule(rule, "indicator_code", "the indicator is not assigned to the department that year",
+                 _rows(f"b.indicator_code is not null and not exists (select 1 from {in_force('indicator_assignments')} a "
+                       f"where a.dept_code = upper(b.dept_code) and a.indicator_code = upper(b.indicator_code) "
+                       f"and a.year = extract(year from {day})::int)",
+                       _lit("indicator ") + " || upper(b.indicator_code) || " + _lit(" is not assigned to ")
+                       + " || upper(b.dept_code) || " + _lit(" in ") + f" || extract(year from {day})::int"))
+
+
+def _bonus_penalty_rules(contract: Contract) -> list:
+    day = "ingest.parse_date(b.occurred_on)"
+    roster_then = in_force_on("cadres", day)
+    return [
+        _assigned_rule("not_assigned", extra="occurred_on"),
+        _rule("not_deduction", "indicator_code", "an event naming an indicator must name a deduction-scored (扣分制) indicator",
+              _rows(f"b.indicator_code is not null and exists (select 1 from {in_force('indicators')} i "
+                    f"where i.indicator_code = upper(b.indicator_code) and i.scoring <> 'deduction')",
+                    _lit("indicator ") + " || upper(b.indicator_code) || "
+                    + _lit(" is not scored by deduction (扣分制): a bonus/penalty can only name a deduction indicator; leave indicator_code blank for a free bonus/penalty"))),
+        _rule("dept_mismatch", "cadre_id", "the cadre does not belong to dept_code on the day of the event",
+              _rows(f"b.cadre_id is not null and b.indicator_code is null and not exists (select 1 from {roster_then} c "
+                    f"where c.cadre_id = upper(b.cadre_id) and c.dept_code = upper(b.dept_code))",
+                    _lit("cadre ") + " || upper(b.cadre_id) || " + _lit(" did not belong to ") + " || upper(b.dept_code) || "
+                    + _lit(" on ") + f" || {day} || " + _lit(" (per the roster in force that day)"))),
+        _rule("head_event", "cadre_id", "a department head has no individual score; aim the event at the department",
+              _rows(f"b.cadre_id is not null and b.indicator_code is null and exists (select 1 from {roster_then} c "
+                    f"where c.cadre_id = upper(b.cadre_id) and c.role = 'head')",
+                    _lit("cadre ") + " || upper(b.cadre_id) || "
+                    + _lit(" is the head of the department: heads have no individual score, so leave cadre_id blank to aim the event at the department"))),
+    ]
+
+
+def _evaluation_rules(contract: Contract) -> list:
+    target_type = enum_case(contract, "target_type", "b.target_type")
+    return [
+        _rule("unknown_dept", "target_id", "the rated department is not known",
+              _rows(f"{target_type} = 'dept' and not exists (select 1 from {in_force('departments')} d where d.dept_code = upper(b.target_id))",
+                    _lit("target_id '") + " || b.target_id || " + _lit("' is not a known department"))),
+        _rule("unknown_cadre", "target_id", "the rated cadre is not known",
+              _rows(f"{target_type} = 'cadre' and not exists (select 1 from {in_force('cadres')} c where c.cadre_id = upper(b.target_id))",
+                    _lit("target_id '") + " || b.target_id || " + _lit("' is not a known cadre"))),
+    ]
+
+
+def _ledger_rules(contract: Contract) -> list:
+    status = enum_case(contract, "status", "b.status")
+    rank = "case {s} when 'surveyed' then 1 when 'signed' then 2 when 'cleared' then 3 when 'demolished' then 4 end"
+    # Every valid ledger row of the batch's households, plus the batch itself.
+    history = f"""with batch_rows as (
+  select b._load_id, b._row_number, upper(b.household_id) as household_id, upper(b.group_id) as group_id,
+         upper(b.zone_id) as zone_id, ingest.parse_date(b.status_date) as d, {rank.format(s=status)} as rank
+  from b),
+h as (
+  select household_id, group_id, zone_id, d, rank, _load_id, _row_number from batch_rows
+  where d is not null and rank is not null
+  union all
+  select upper(v.household_id), v.group_id, v.zone_id, v.status_date, {rank.format(s='v.status')}, v._load_id, v._row_number
+  from ingest.valid_demolition_ledger v
+  where upper(v.household_id) in (select household_id from batch_rows)),
+firsts as (
+  select distinct on (household_id) household_id, group_id, zone_id from h
+  order by household_id, d, _load_id, _row_number),
+reached as (  -- the highest status of each household strictly before each day
+  select distinct household_id, d,
+         max(rank) over (partition by household_id order by d range between unbounded preceding and interval '1 day' preceding) as before
+  from h)"""
+    return [
+        _rule("zone_mismatch", "zone_id", "zone_id must be the zone of the work group",
+              _rows(f"exists (select 1 from {in_force('demolition_groups')} g where g.group_id = upper(b.group_id) and g.zone_id <> upper(b.zone_id))",
+                    _lit("zone_id ") + " || upper(b.zone_id) || " + _lit(" is not the zone of work group ") + " || upper(b.group_id)")),
+        _rule("group_change", "group_id", "a household stays in the group and zone of its first ledger row",
+              f"""{history}
+select b._load_id, b._row_number,
+       {_lit('household ')} || b.household_id || {_lit(' belongs to ')} || f.group_id || '/' || f.zone_id
+         || {_lit(' since its first ledger row; it cannot move to ')} || b.group_id || '/' || b.zone_id as _message
+from batch_rows b join firsts f using (household_id)
+where (f.group_id, f.zone_id) is distinct from (b.group_id, b.zone_id)"""),
+        _rule("status_back", "status", "a household's status only moves forward",
+              f"""{history}
+select b._load_id, b._row_number,
+       {_lit('household ')} || b.household_id || {_lit(' had already reached a later status before ')} || b.d
+         || {_lit(': a status only moves forward (surveyed → signed → cleared → demolished)')} as _message
+from batch_rows b join reached r on r.household_id = b.household_id and r.d = b.d
+where b.rank < r.before"""),
+    ]

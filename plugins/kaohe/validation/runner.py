@@ -1,0 +1,235 @@
+"""Run the suites over one business date's pending loads; quarantine what fails.
+
+For each kind, in dependency order (master data before what references it):
+
+1. a view ``ingest.batch_<kind>_<date>`` over the date's pending loads is the
+   GX batch (a table asset, so GX hands back database-side row queries);
+2. a GX checkpoint runs the kind's suite over it and updates the Data Docs;
+3. for every failed expectation, in suite order, the failing rows are copied
+   into ``quarantine.rejected_rows`` by SQL (the first rule found wins);
+4. the ledger rows get their counts and become ``loaded``; an older delivery
+   of the same (date, kind, sender) becomes ``superseded``. The pipeline checks
+   read = loaded + quarantined for every file, and fails the run if not.
+
+Steps 3–4 of a kind are one transaction: a run killed during validation
+leaves the loads pending, and the next run validates them again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+from psycopg import sql
+
+from kaohe.contract import Contract, load_contract
+from kaohe.settings import state_dir
+from kaohe.validation.reference_sql import valid_view_sql
+from kaohe.validation.suites import build_rule_specs, build_suite
+from kaohe.warehouse import connect, warehouse_url
+
+# Master data first, in the order the references run.
+KIND_ORDER = [
+    "departments", "cadres", "indicators", "indicator_assignments", "projects", "project_milestones",
+    "demolition_groups", "demolition_group_members", "demolition_targets",
+    "indicator_progress", "project_progress", "bonus_penalty", "supervision", "evaluations",
+    "commendations", "demolition_ledger",
+]
+
+
+class ValidationError(RuntimeError):
+    pass
+
+
+@dataclass
+class KindResult:
+    kind: str
+    loads: int
+    rows_read: int
+    rows_quarantined: int
+    failed_rules: dict[str, int] = field(default_factory=dict)
+    data_docs: str | None = None
+
+
+def ensure_valid_views(conn, contract: Contract) -> None:
+    for kind in KIND_ORDER:
+        conn.execute(valid_view_sql(contract, contract.kinds[kind]))
+
+
+def docs_dir():
+    return state_dir() / "gx"
+
+
+@cache
+def _gx():
+    """One GX file context per process (importing GX costs seconds: do it once, lazily)."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", project_root_dir=str(docs_dir()))
+    return gx, context
+
+
+def _datasource(context, url: str):
+    os.environ["KAOHE_GX_CONNECTION"] = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = "warehouse"
+    try:
+        return context.data_sources.get(name)
+    except (KeyError, ValueError, LookupError):
+        # The URL is read from the environment, so no password lands in gx/.
+        return context.data_sources.add_postgres(name, connection_string="${KAOHE_GX_CONNECTION}")
+
+
+def _run_checkpoint(url: str, contract: Contract, kind: str, view: str):
+    gx, context = _gx()
+    datasource = _datasource(context, url)
+    asset_name = view.split(".", 1)[1]
+    try:
+        asset = datasource.get_asset(asset_name)
+    except LookupError:
+        asset = datasource.add_table_asset(asset_name, table_name=asset_name, schema_name="ingest")
+    try:
+        batch_definition = asset.get_batch_definition("whole")
+    except (KeyError, LookupError):
+        batch_definition = asset.add_batch_definition_whole_table("whole")
+    suite = context.suites.add_or_update(build_suite(contract, kind))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{kind}__{asset_name}", data=batch_definition, suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"kaohe_{kind}",
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["_load_id", "_row_number"],
+                "return_unexpected_index_query": True,
+                "partial_unexpected_count": 0,
+            },
+        )
+    )
+    result = checkpoint.run()
+    (validation_result,) = result.run_results.values()
+    return validation_result
+
+
+def _row_query(expectation_result, spec, view: str) -> str:
+    """SQL yielding (_load_id, _row_number, _message) for a failed expectation."""
+    if spec.query is not None:
+        return spec.query.format(batch=view)
+    query = expectation_result.result.get("unexpected_index_query")
+    if not isinstance(query, str):
+        raise ValidationError(f"GX returned no row query for {spec.rule} on {spec.column}")
+    query = query.strip().rstrip(";")
+    template = spec.message.replace("'", "''")
+    message = f"replace('{template}', '{{value}}', coalesce(q.{spec.column}::text, ''))"
+    return f"select q._load_id, q._row_number, {message} as _message from ({query}) q"
+
+
+def _quarantine(conn, kind: str, business_date: date, rule: str, row_query: str) -> int:
+    cur = conn.execute(
+        sql.SQL(
+            """insert into quarantine.rejected_rows (load_id, business_date, kind, file, row_number, rule, message, raw)
+select u._load_id, %s, %s, f.file, u._row_number, %s, 'Row ' || u._row_number || ': ' || u._message,
+       (to_jsonb(r) - '_load_id' - '_row_number' - '_extra') || coalesce(r._extra, '{{}}'::jsonb)
+from ({}) u
+join quarantine.file_loads f on f.load_id = u._load_id
+join raw.{} r on r._load_id = u._load_id and r._row_number = u._row_number
+on conflict (load_id, row_number) do nothing"""
+        ).format(sql.SQL(row_query), sql.Identifier(kind)),
+        (business_date, kind, rule),
+    )
+    return cur.rowcount
+
+
+def _finalise(conn, load_ids: list[int]) -> None:
+    conn.execute(
+        """update quarantine.file_loads f
+           set rows_quarantined = q.n, rows_loaded = f.rows_read - q.n, status = 'loaded', validated_at = clock_timestamp()
+           from (select l.load_id, count(r.row_number)::int as n
+                 from unnest(%s::bigint[]) l(load_id)
+                 left join quarantine.rejected_rows r on r.load_id = l.load_id group by l.load_id) q
+           where f.load_id = q.load_id""",
+        (load_ids,),
+    )
+    # Older deliveries under the same key are replaced (kept as history).
+    conn.execute(
+        """update quarantine.file_loads old set status = 'superseded', superseded_by = new.load_id
+           from quarantine.file_loads new
+           where new.load_id = any(%s) and old.load_id < new.load_id and old.status = 'loaded'
+             and (old.business_date, old.kind, old.sender) = (new.business_date, new.kind, new.sender)""",
+        (load_ids,),
+    )
+
+
+def check_row_accounting(conn, business_date: date) -> list[str]:
+    """Every file of the date: read = loaded + quarantined, and read = rows kept in raw."""
+    problems = []
+    for load_id, kind, file, read, loaded, quarantined in conn.execute(
+        "select load_id, kind, file, rows_read, rows_loaded, rows_quarantined from quarantine.file_loads"
+        " where business_date = %s and status in ('loaded', 'superseded')",
+        (business_date,),
+    ):
+        in_raw = conn.execute(sql.SQL("select count(*) from raw.{} where _load_id = %s").format(sql.Identifier(kind)),
+                              (load_id,)).fetchone()[0]
+        if read != loaded + quarantined or read != in_raw:
+            problems.append(f"{file} (load {load_id}): read {read}, in raw {in_raw}, loaded {loaded}, quarantined {quarantined}")
+    return problems
+
+
+def validate_date(business_date: date, url: str | None = None) -> list[KindResult]:
+    url = url or warehouse_url()
+    contract = load_contract()
+    results = []
+    with connect(url) as conn:
+        with conn.transaction():
+            ensure_valid_views(conn, contract)
+        for kind in KIND_ORDER:
+            load_ids = [r[0] for r in conn.execute(
+                "select load_id from quarantine.file_loads where business_date = %s and kind = %s and status = 'pending'"
+                " order by load_id", (business_date, kind))]
+            if not load_ids:
+                continue
+            results.append(_validate_kind(conn, url, contract, kind, business_date, load_ids))
+        problems = check_row_accounting(conn, business_date)
+    if problems:
+        raise ValidationError("row accounting broken: " + "; ".join(problems))
+    return results
+
+
+def _validate_kind(conn, url, contract, kind, business_date, load_ids) -> KindResult:
+    view = f"ingest.batch_{kind}_{business_date:%Y%m%d}"
+    with conn.transaction():
+        conn.execute(sql.SQL(
+            "create or replace view {} as select r.*, f.business_date as _business_date, f.sender as _sender, f.file as _file"
+            " from raw.{} r join quarantine.file_loads f on f.load_id = r._load_id where r._load_id = any(array[{}]::bigint[])"
+        ).format(sql.SQL(view), sql.Identifier(kind), sql.SQL(", ").join(sql.Literal(i) for i in load_ids)))
+    validation = _run_checkpoint(url, contract, kind, view)
+    specs = build_rule_specs(contract, kind)
+    outcomes = sorted(validation.results, key=lambda r: r.expectation_config.meta["order"])
+    if len(specs) != len(outcomes):
+        raise ValidationError(f"{kind}: suite has {len(specs)} rules but GX returned {len(validation.results)} results")
+    failed: dict[str, int] = {}
+    with conn.transaction():
+        for spec, outcome in zip(specs, outcomes):
+            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+                raise ValidationError(f"{kind}: rule {spec.rule} could not run: {outcome.exception_info.get('exception_message')}")
+            if outcome.success:
+                continue
+            added = _quarantine(conn, kind, business_date, spec.rule, _row_query(outcome, spec, view))
+            if added:
+                failed[spec.rule] = failed.get(spec.rule, 0) + added
+        _finalise(conn, load_ids)
+        conn.execute(sql.SQL("drop view if exists {}").format(sql.SQL(view)))
+    read, quarantined = conn.execute(
+        "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
+    ).fetchone()
+    return KindResult(kind, len(load_ids), int(read or 0), int(quarantined or 0), failed, str(data_docs_index()))
+
+
+def data_docs_index():
+    return docs_dir() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
