@@ -1,0 +1,20 @@
+with source as (
+    select * from {{ source('ingest', 'valid_cadres') }}
+),
+
+renamed as (
+    select
+        cadre_id,
+        name,
+        dept_code,
+        role,
+        quarterly_base_pay,
+        active,
+        _business_date as snapshot_date,
+        _load_id as load_id,
+        _row_number as row_number,
+        _file as file_name
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('ingest', 'valid_demolition_group_members') }}
+),
+
+renamed as (
+    select
+        group_id,
+        cadre_id,
+        _business_date as snapshot_date,
+        _load_id as load_id,
+        _row_number as row_number,
+        _file as file_name
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+with source as (
+    select * from {{ source('ingest', 'valid_demolition_groups') }}
+),
+
+renamed as (
+    select
+        group_id,
+        zone_id,
+        zone_name,
+        leader_cadre_id,
+        dept_code,
+        _business_date as snapshot_date,
+        _load_id as load_id,
+        _row_number as row_number,
+        _file as file_name
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,18 @@
+with source as (
+    select * from {{ source('ingest', 'valid_departments') }}
+),
+
+renamed as (
+    select
+        dept_code,
+        dept_name,
+        dept_class,
+        head_cadre_id,
+        _business_date as snapshot_date,
+        _load_id as load_id,
+        _row_number as row_number,
+        _file as file_name
+    from source
+)
+
+select * from renamed

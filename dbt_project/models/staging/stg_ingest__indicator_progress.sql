@@ -1,0 +1,19 @@
+with source as (
+    select * from {{ source('ingest', 'valid_indicator_progress') }}
+),
+
+renamed as (
+    select
+        dept_code,
+        indicator_code,
+        as_of_date,
+        cumulative_value,
+        note,
+        _business_date as delivered_on,
+        _load_id as load_id,
+        _row_number as row_number,
+        _file as file_name
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,74 @@
+"""Building the marts with dbt, in process.
+
+One ``dbtRunner`` serves every date of a range run: dbt's imports are paid once
+and the parsed manifest is reused (≈ 0.7 s an invocation against ≈ 4 s for a
+CLI call).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+
+from kaohe.contract import load_contract
+from kaohe.schema import ensure_schema
+from kaohe.settings import dbt_project_dir, state_dir
+from kaohe.validation.runner import ensure_valid_views
+from kaohe.warehouse import connect, dbt_env, warehouse_url
+
+
+class TransformError(RuntimeError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    success: bool
+    nodes: int
+    failures: list[str] = field(default_factory=list)
+
+
+@cache
+def _runner():
+    from dbt.cli.main import dbtRunner
+
+    return dbtRunner()
+
+
+def _invoke(args: list[str], url: str, business_date: str | None = None):
+    os.environ.update(dbt_env(url))
+    project = str(dbt_project_dir())
+    full = [
+        *args,
+        "--project-dir", project,
+        "--profiles-dir", project,
+        "--target-path", str(state_dir() / "dbt_target"),
+        "--log-path", str(state_dir() / "dbt_logs"),
+        "--quiet",
+    ]
+    if business_date:
+        full += ["--vars", f"{{business_date: '{business_date}'}}"]
+    return _runner().invoke(full)
+
+
+def build(url: str | None = None, business_date: str | None = None, select: str | None = None) -> BuildResult:
+    """``dbt build`` (seeds, models, tests, unit tests) against the warehouse."""
+    url = url or warehouse_url()
+    with connect(url) as conn, conn.transaction():
+        ensure_schema(conn)
+        ensure_valid_views(conn, load_contract())
+    args = ["build"] + (["--select", select] if select else [])
+    outcome = _invoke(args, url, business_date)
+    failures = []
+    nodes = 0
+    if outcome.result is not None:
+        for r in outcome.result:
+            nodes += 1
+            if str(r.status) in ("error", "fail"):
+                failures.append(f"{r.node.unique_id}: {r.message}")
+    if outcome.exception is not None:
+        failures.append(f"dbt raised: {outcome.exception}")
+    if not outcome.success and not failures:
+        failures.append("dbt build failed (see .kaohe/dbt_logs/dbt.log)")
+    return BuildResult(success=bool(outcome.success) and not failures, nodes=nodes, failures=failures)
