@@ -109,6 +109,16 @@ create table if not exists quarantine.rejected_files (
     rejected_at    timestamptz not null default clock_timestamp()
 );
 
+create table if not exists ops.run_failures (
+    failure_id     bigserial primary key,
+    dag_id         text not null,
+    run_id         text not null,
+    task_id        text,
+    business_date  date,
+    error          text not null,
+    failed_at      timestamptz not null default clock_timestamp()
+);
+
 create table if not exists ops.runs (
     run_id         text not null,
     business_date  date not null,

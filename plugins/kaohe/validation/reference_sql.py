@@ -68,10 +68,15 @@ def in_force(kind: str) -> str:
 
 
 def in_force_on(kind: str, day_sql: str) -> str:
-    """The snapshot of a reference kind in force on an arbitrary day (a correlated expression)."""
+    """The snapshot of a reference kind in force on an arbitrary day (a correlated expression).
+
+    A day before the first snapshot is judged by the first snapshot: master data
+    is delivered on the first day, describing the situation as it stands.
+    """
     return (
-        f"(select v.* from ingest.valid_{kind} v where v._business_date = "
-        f"(select max(w._business_date) from ingest.valid_{kind} w where w._business_date <= {day_sql}))"
+        f"(select v.* from ingest.valid_{kind} v where v._business_date = coalesce("
+        f"(select max(w._business_date) from ingest.valid_{kind} w where w._business_date <= {day_sql}), "
+        f"(select min(w._business_date) from ingest.valid_{kind} w)))"
     )
 
 

@@ -27,7 +27,7 @@ from psycopg import sql
 from kaohe.contract import Contract, load_contract
 from kaohe.settings import state_dir
 from kaohe.validation.reference_sql import valid_view_sql
-from kaohe.validation.suites import build_rule_specs, build_suite
+from kaohe.validation.suites import STAGES, build_rule_specs, build_suite
 from kaohe.warehouse import connect, warehouse_url
 
 # Master data first, in the order the references run.
@@ -67,21 +67,32 @@ def _gx():
     """One GX file context per process (importing GX costs seconds: do it once, lazily)."""
     import great_expectations as gx
 
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="file", project_root_dir=str(docs_dir()))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm noise in task logs
     return gx, context
 
 
 def _datasource(context, url: str):
-    os.environ["KAOHE_GX_CONNECTION"] = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = "warehouse"
+    """The warehouse as a GX datasource, one per warehouse URL (named by its hash).
+
+    Validation definitions and checkpoints persist in the GX file context and
+    refer to their datasource's assets, so a datasource is never deleted or
+    repointed: another warehouse (a test database, say) gets its own.
+    """
+    import hashlib
+
+    name = "warehouse_" + hashlib.sha1(url.encode()).hexdigest()[:8]
+    # The URL is read from the environment at run time, so no password lands in gx/.
+    os.environ[f"KAOHE_GX_{name.upper()}"] = url.replace("postgresql://", "postgresql+psycopg://", 1)
     try:
         return context.data_sources.get(name)
     except (KeyError, ValueError, LookupError):
-        # The URL is read from the environment, so no password lands in gx/.
-        return context.data_sources.add_postgres(name, connection_string="${KAOHE_GX_CONNECTION}")
+        return context.data_sources.add_postgres(name, connection_string="${KAOHE_GX_" + name.upper() + "}")
 
 
-def _run_checkpoint(url: str, contract: Contract, kind: str, view: str):
+def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str):
     gx, context = _gx()
     datasource = _datasource(context, url)
     asset_name = view.split(".", 1)[1]
@@ -93,13 +104,13 @@ def _run_checkpoint(url: str, contract: Contract, kind: str, view: str):
         batch_definition = asset.get_batch_definition("whole")
     except (KeyError, LookupError):
         batch_definition = asset.add_batch_definition_whole_table("whole")
-    suite = context.suites.add_or_update(build_suite(contract, kind))
+    suite = context.suites.add_or_update(build_suite(contract, kind, stage))
     definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=f"{kind}__{asset_name}", data=batch_definition, suite=suite)
+        gx.ValidationDefinition(name=f"{kind}.{stage}__{datasource.name}", data=batch_definition, suite=suite)
     )
     checkpoint = context.checkpoints.add_or_update(
         gx.Checkpoint(
-            name=f"kaohe_{kind}",
+            name=f"kaohe_{kind}.{stage}__{datasource.name}",
             validation_definitions=[definition],
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
             result_format={
@@ -132,14 +143,14 @@ def _quarantine(conn, kind: str, business_date: date, rule: str, row_query: str)
     cur = conn.execute(
         sql.SQL(
             """insert into quarantine.rejected_rows (load_id, business_date, kind, file, row_number, rule, message, raw)
-select u._load_id, %s, %s, f.file, u._row_number, %s, 'Row ' || u._row_number || ': ' || u._message,
+select u._load_id, %s, %s, f.file, u._row_number, %s, 'Row ' || u._row_number || ': ' || coalesce(u._message, 'breaks rule ' || %s),
        (to_jsonb(r) - '_load_id' - '_row_number' - '_extra') || coalesce(r._extra, '{{}}'::jsonb)
 from ({}) u
 join quarantine.file_loads f on f.load_id = u._load_id
 join raw.{} r on r._load_id = u._load_id and r._row_number = u._row_number
 on conflict (load_id, row_number) do nothing"""
-        ).format(sql.SQL(row_query), sql.Identifier(kind)),
-        (business_date, kind, rule),
+        ).format(sql.SQL(row_query.replace("%", "%%")), sql.Identifier(kind)),  # the query is text, not a template
+        (business_date, kind, rule, rule),
     )
     return cur.rowcount
 
@@ -200,29 +211,34 @@ def validate_date(business_date: date, url: str | None = None) -> list[KindResul
 
 
 def _validate_kind(conn, url, contract, kind, business_date, load_ids) -> KindResult:
-    view = f"ingest.batch_{kind}_{business_date:%Y%m%d}"
+    # One batch view per kind: kaohe_daily runs one date at a time (max_active_runs=1).
+    view = f"ingest.batch_{kind}"
     with conn.transaction():
         conn.execute(sql.SQL(
             "create or replace view {} as select r.*, f.business_date as _business_date, f.sender as _sender, f.file as _file"
             " from raw.{} r join quarantine.file_loads f on f.load_id = r._load_id where r._load_id = any(array[{}]::bigint[])"
+            " and not exists (select 1 from quarantine.rejected_rows q where q.load_id = r._load_id and q.row_number = r._row_number)"
         ).format(sql.SQL(view), sql.Identifier(kind), sql.SQL(", ").join(sql.Literal(i) for i in load_ids)))
-    validation = _run_checkpoint(url, contract, kind, view)
-    specs = build_rule_specs(contract, kind)
-    outcomes = sorted(validation.results, key=lambda r: r.expectation_config.meta["order"])
-    if len(specs) != len(outcomes):
-        raise ValidationError(f"{kind}: suite has {len(specs)} rules but GX returned {len(validation.results)} results")
     failed: dict[str, int] = {}
+    for stage in STAGES:
+        # The batch view leaves out quarantined rows: the relations stage sees
+        # only rows whose fields passed.
+        validation = _run_checkpoint(url, contract, kind, view, stage)
+        specs = build_rule_specs(contract, kind, stage)
+        outcomes = sorted(validation.results, key=lambda r: r.expectation_config.meta["order"])
+        if len(specs) != len(outcomes):
+            raise ValidationError(f"{kind}: suite has {len(specs)} rules but GX returned {len(outcomes)} results")
+        with conn.transaction():
+            for spec, outcome in zip(specs, outcomes):
+                if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+                    raise ValidationError(f"{kind}: rule {spec.rule} could not run: {outcome.exception_info.get('exception_message')}")
+                if outcome.success:
+                    continue
+                added = _quarantine(conn, kind, business_date, spec.rule, _row_query(outcome, spec, view))
+                if added:
+                    failed[spec.rule] = failed.get(spec.rule, 0) + added
     with conn.transaction():
-        for spec, outcome in zip(specs, outcomes):
-            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                raise ValidationError(f"{kind}: rule {spec.rule} could not run: {outcome.exception_info.get('exception_message')}")
-            if outcome.success:
-                continue
-            added = _quarantine(conn, kind, business_date, spec.rule, _row_query(outcome, spec, view))
-            if added:
-                failed[spec.rule] = failed.get(spec.rule, 0) + added
         _finalise(conn, load_ids)
-        conn.execute(sql.SQL("drop view if exists {}").format(sql.SQL(view)))
     read, quarantined = conn.execute(
         "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
     ).fetchone()

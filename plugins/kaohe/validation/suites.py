@@ -13,7 +13,7 @@ batch returning ``_load_id, _row_number, _message``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kaohe.contract import Column, Contract, Kind
 from kaohe.validation import reference_sql as ref
@@ -65,6 +65,7 @@ class RuleSpec:
     regex: str | None = None  # native regex expectation
     not_null: bool = False  # native not-null expectation
     body: str | None = None  # UnexpectedRowsExpectation: SQL over the batch, named `b`
+    stage: str = "relations"  # "fields": one row alone; "relations": other rows or master data
 
     @property
     def query(self) -> str | None:
@@ -209,10 +210,20 @@ def reference_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
     return specs
 
 
-def build_rule_specs(contract: Contract, kind_name: str) -> list[RuleSpec]:
+STAGES = ("fields", "relations")
+
+
+def build_rule_specs(contract: Contract, kind_name: str, stage: str) -> list[RuleSpec]:
+    """The rules of one stage, in the order they are applied.
+
+    Stage "fields" judges each row on its own; stage "relations" (keys, sender,
+    master data, cross-row rules) then runs over the rows that passed, so a row
+    refused for its own fields never makes a good row look like a duplicate.
+    """
     kind = contract.kinds[kind_name]
+    if stage == "fields":
+        return [replace(spec, stage="fields") for spec in column_rules(contract, kind)]
     return [
-        *column_rules(contract, kind),
         key_rule(contract, kind),
         *sender_rule(kind),
         *reference_rules(contract, kind),
@@ -220,10 +231,11 @@ def build_rule_specs(contract: Contract, kind_name: str) -> list[RuleSpec]:
     ]
 
 
-def build_suite(contract: Contract, kind_name: str):
+def build_suite(contract: Contract, kind_name: str, stage: str):
     import great_expectations as gx
 
-    suite = gx.ExpectationSuite(name=kind_name, meta={"kind": kind_name, "contract": "data-contract.md"})
-    for order, spec in enumerate(build_rule_specs(contract, kind_name)):
+    suite = gx.ExpectationSuite(name=f"{kind_name}.{stage}", meta={"kind": kind_name, "stage": stage,
+                                                                    "contract": "data-contract.md"})
+    for order, spec in enumerate(build_rule_specs(contract, kind_name, stage)):
         suite.add_expectation(spec.to_expectation(order))
     return suite

@@ -1,0 +1,96 @@
+"""What each task of the daily DAG does, as plain functions.
+
+The DAG file only wires these together; they are importable and tested
+without Airflow. Heavy imports (GX, dbt) happen inside the functions, never at
+DAG parse time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+from kaohe.settings import BUSINESS_TZ
+
+
+def business_date_of(logical_date: datetime | None, explicit: str | None = None) -> date:
+    """The business date is China's date of the run's logical date (or given explicitly)."""
+    if explicit:
+        return date.fromisoformat(str(explicit))
+    import pendulum
+
+    return pendulum.instance(logical_date).in_timezone(BUSINESS_TZ).date()
+
+
+def landing_root(explicit: str | None = None) -> Path:
+    root = explicit or os.environ.get("KAOHE_LANDING")
+    if not root:
+        raise RuntimeError("no landing root: pass --landing (kaohe run) or set KAOHE_LANDING")
+    return Path(root)
+
+
+def discover(landing: Path, business_date: date) -> dict:
+    from kaohe.landing import discover as discover_files
+
+    files = discover_files(landing, business_date)
+    return {
+        "business_date": business_date.isoformat(),
+        "folder_exists": (landing / business_date.isoformat()).is_dir(),
+        "files": [f.name for f in files],
+        "unusable": {f.name: f.problem for f in files if f.problem},
+    }
+
+
+def load(landing: Path, business_date: date, url: str | None = None) -> dict:
+    from kaohe.loader import load_date
+
+    outcomes = load_date(landing, business_date, url)
+    return {
+        "loaded": sum(o.status == "pending" for o in outcomes),
+        "unchanged": sum(o.status == "unchanged" for o in outcomes),
+        "rejected": {o.file: o.reason for o in outcomes if o.status == "rejected"},
+        "rows_read": sum(o.rows_read for o in outcomes),
+    }
+
+
+def validate(business_date: date, url: str | None = None) -> dict:
+    from kaohe.validation.runner import data_docs_index, validate_date
+
+    results = validate_date(business_date, url)
+    return {
+        "kinds": {r.kind: {"rows_read": r.rows_read, "rows_quarantined": r.rows_quarantined, "rules": r.failed_rules}
+                  for r in results},
+        "data_docs": str(data_docs_index()) if results else None,
+    }
+
+
+def transform(business_date: date, url: str | None = None) -> dict:
+    from kaohe.transform import TransformError, build
+
+    result = build(url, business_date=business_date.isoformat())
+    if not result.success:
+        raise TransformError("dbt build failed: " + "; ".join(result.failures[:5]))
+    return {"nodes": result.nodes}
+
+
+def summary(business_date: date, url: str | None = None) -> dict:
+    """Files and rows per kind for the date, straight from the file ledger."""
+    from kaohe.warehouse import connect
+
+    with connect(url) as conn:
+        rows = conn.execute(
+            """select kind,
+                      count(*) filter (where status <> 'rejected') as files,
+                      count(*) filter (where status = 'rejected') as files_rejected,
+                      coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
+               from quarantine.file_loads
+               where business_date = %s and status in ('loaded', 'rejected')
+               group by kind order by kind""",
+            (business_date,),
+        ).fetchall()
+    return {
+        "business_date": business_date.isoformat(),
+        "kinds": {k: {"files": f, "files_rejected": fr, "rows_read": int(r), "rows_loaded": int(l), "rows_quarantined": int(q)}
+                  for k, f, fr, r, l, q in rows},
+    }
