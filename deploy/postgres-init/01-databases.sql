@@ -1,0 +1,31 @@
+-- Runs once, on the first start of an empty data volume (postgres image:
+-- /docker-entrypoint-initdb.d, as the superuser, with ON_ERROR_STOP).
+-- Two databases on one server: `airflow` (Airflow metadata + Celery results)
+-- and `kaohe` (the warehouse), each owned by its own login role.
+-- No password is written here: psql reads them from the container's
+-- environment (\getenv, psql >= 15), which docker-compose fills from .env.
+
+\getenv airflow_password AIRFLOW_DB_PASSWORD
+\getenv kaohe_password KAOHE_DB_PASSWORD
+
+\if :{?airflow_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'AIRFLOW_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+\if :{?kaohe_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KAOHE_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+
+CREATE ROLE airflow LOGIN PASSWORD :'airflow_password';
+CREATE DATABASE airflow OWNER airflow ENCODING 'UTF8' TEMPLATE template0;
+
+-- The warehouse owner runs the loads, dbt and the GX checks; it creates the
+-- schemas (ingest, staging, marts, payroll, quarantine, ...) in its database.
+CREATE ROLE kaohe LOGIN PASSWORD :'kaohe_password';
+CREATE DATABASE kaohe OWNER kaohe ENCODING 'UTF8' TEMPLATE template0;
+
+-- PUBLIC gets no CONNECT on either database: only the owners (and the roles
+-- they grant to) may connect.
+REVOKE CONNECT, TEMPORARY ON DATABASE airflow FROM PUBLIC;
+REVOKE CONNECT, TEMPORARY ON DATABASE kaohe FROM PUBLIC;
