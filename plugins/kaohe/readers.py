@@ -95,7 +95,10 @@ def _map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[
     return targets, [c for c in targets if c]
 
 
-def _rows(records: Iterator[list], targets: list[str | None], header: list[str], first_number: int) -> Iterator[Row]:
+def _rows(records: Iterator[list], targets: list[str | None], header: list[str], first_number: int,
+          strict_width: bool = True) -> Iterator[Row]:
+    """Records → rows. ``strict_width``: a CSV record must have the header's
+    field count; an xlsx row may leave trailing cells out (Excel does)."""
     width = len(targets)
     number = first_number
     for record in records:
@@ -105,7 +108,7 @@ def _rows(records: Iterator[list], targets: list[str | None], header: list[str],
         values: dict[str, str | None] = {}
         extra: dict[str, str] = {}
         problem = None
-        if len(record) != width:
+        if strict_width and len(record) != width:
             problem = f"field_count: the row has {len(record)} fields but the header has {width}"
         for i, target in enumerate(targets):
             cell = record[i] if i < len(record) else None
@@ -192,7 +195,7 @@ def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
         finally:
             workbook.close()
 
-    rows = _rows(text_records(), targets, header, first_number=1)
+    rows = _rows(text_records(), targets, header, first_number=1, strict_width=False)
     return OpenedFile(encoding="xlsx", columns=columns, rows=_require_rows(rows))
 
 

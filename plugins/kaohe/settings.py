@@ -30,7 +30,7 @@ def state_dir() -> Path:
 
 
 def dbt_project_dir() -> Path:
-    return project_root() / "dbt_project"
+    return Path(os.environ.get("KAOHE_DBT_PROJECT_DIR") or project_root() / "dbt_project")
 
 
 def dags_dir() -> Path:

@@ -117,3 +117,14 @@ def test_unreadable_xlsx_is_rejected(tmp_path):
     path.write_bytes(b"PK\x03\x04 this is not a real workbook")
     with pytest.raises(FileRejected, match="unreadable"):
         rows_of(path)
+
+
+def test_xlsx_rows_may_leave_trailing_cells_out(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["dept_code", "indicator_code", "as_of_date", "cumulative_value", "note"])
+    sheet.append(["D07", "K1-03", "2026-08-05", 3])  # no note cell at all
+    path = tmp_path / "indicator_progress__D07.xlsx"
+    workbook.save(path)
+    _, rows = rows_of(path)
+    assert rows[0].problem is None and rows[0].values["note"] is None
