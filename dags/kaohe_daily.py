@@ -74,11 +74,16 @@ def kaohe_daily():
         return pipeline.transform(business_date, url)
 
     @task
-    def summarise(built: dict) -> dict:
+    def notice(built: dict) -> dict:
         pipeline, business_date, _, url = _context()
-        return pipeline.summary(business_date, url)
+        return pipeline.notice(business_date, url)
 
-    summarise(transform(validate(load(discover()))))
+    @task
+    def summarise(published: dict) -> dict:
+        pipeline, business_date, _, url = _context()
+        return pipeline.summary(business_date, url) | published
+
+    summarise(notice(transform(validate(load(discover())))))
 
 
 kaohe_daily()

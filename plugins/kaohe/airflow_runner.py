@@ -97,7 +97,11 @@ def run_dates(landing: Path, start: date, end: date, url: str, on_date=None) -> 
             raise RunFailed(day, task, reason)
         from kaohe.pipeline import summary
 
-        result = DateResult(day, time.perf_counter() - started, summary(day, url))
+        from kaohe.settings import reports_dir
+
+        notice_file = reports_dir() / "notices" / f"notice_{day.isoformat()}.html"
+        details = summary(day, url) | ({"notice": str(notice_file)} if notice_file.exists() else {})
+        result = DateResult(day, time.perf_counter() - started, details)
         results.append(result)
         if on_date:
             on_date(result)

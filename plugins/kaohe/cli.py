@@ -13,8 +13,9 @@ from pathlib import Path
 
 from kaohe.settings import state_dir
 
-DEMO_START = date(2026, 9, 21)
-DEMO_END = date(2026, 10, 8)
+# A week across a quarter end: quarter scores, evaluations and commendations included.
+DEMO_START = date(2026, 9, 26)
+DEMO_END = date(2026, 10, 2)
 
 
 def _date(text: str) -> date:
@@ -119,6 +120,8 @@ def print_demo_summary(url: str, results, seconds: float) -> None:
     print(f"  marts:       psql {url} -c 'select * from marts.dept_quarter_scores order by quarter, dept_class, rank_in_class'")
     print("  quarantine:  select file, row_number, rule, message from quarantine.rejected_rows")
     print(f"  data docs:   {state_dir() / 'gx' / 'gx' / 'uncommitted' / 'data_docs' / 'local_site' / 'index.html'}")
+    if results and results[-1].summary.get("notice"):
+        print(f"  daily notice (日督查日通报): {results[-1].summary['notice']}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -74,6 +74,13 @@ def transform(business_date: date, url: str | None = None) -> dict:
     return {"nodes": result.nodes}
 
 
+def notice(business_date: date, url: str | None = None) -> dict:
+    """The daily notice (日督查日通报) for the date, from the marts just built."""
+    from kaohe.notice import render_notice
+
+    return {"notice": str(render_notice(business_date, url))}
+
+
 def summary(business_date: date, url: str | None = None) -> dict:
     """Files and rows per kind for the date, straight from the file ledger."""
     from kaohe.warehouse import connect

@@ -52,13 +52,20 @@ def _invoke(args: list[str], url: str, business_date: str | None = None):
     return _runner().invoke(full)
 
 
-def build(url: str | None = None, business_date: str | None = None, select: str | None = None) -> BuildResult:
-    """``dbt build`` (seeds, models, tests, unit tests) against the warehouse."""
+def build(url: str | None = None, business_date: str | None = None, select: str | None = None,
+          unit_tests: bool = False) -> BuildResult:
+    """``dbt build`` (seeds, models, data tests) against the warehouse.
+
+    dbt unit tests check the models' code, not the day's data: the test suite
+    runs them (``unit_tests=True``), the daily run does not pay for them.
+    """
     url = url or warehouse_url()
     with connect(url) as conn, conn.transaction():
         ensure_schema(conn)
         ensure_valid_views(conn, load_contract())
     args = ["build"] + (["--select", select] if select else [])
+    if not unit_tests:
+        args += ["--exclude", "test_type:unit"]
     outcome = _invoke(args, url, business_date)
     failures = []
     nodes = 0

@@ -58,26 +58,46 @@ where not exists (select 1 from quarantine.rejected_rows q where q.load_id = r._
     return body.replace("{{", "{").replace("}}", "}")
 
 
+# Reference kinds whose snapshot can be set aside in part: the partition's rows
+# quarantined under the rule leave its previous valid rows in force.
+PARTITION_FALLBACK = {
+    "indicator_assignments": (("dept_code", "year"), "weights_sum"),
+    "cadres": (("dept_code",), "head_conflict"),
+}
+
+
+def _in_force_sql(kind: str, day_sql: str) -> str:
+    """The rows of a reference kind in force on a day (the latest snapshot on or
+    before it; a day before the first snapshot is judged by the first)."""
+    day = (f"greatest({day_sql}, (select min(f.business_date) from quarantine.file_loads f "
+           f"where f.kind = '{kind}' and f.status = 'loaded'))")
+    latest = (f"(select max(f.business_date) from quarantine.file_loads f where f.kind = '{kind}' "
+              f"and f.status = 'loaded' and f.business_date <= {day})")
+    if kind not in PARTITION_FALLBACK:
+        return f"(select v.* from ingest.valid_{kind} v where v._business_date = {latest})"
+    columns, rule = PARTITION_FALLBACK[kind]
+    partition = ", ".join(f"v.{c}" for c in columns)
+    raw_match = " and ".join(
+        f"ingest.to_num(q.raw->>'{c}')::int = x.{c}" if c == "year" else f"upper(q.raw->>'{c}') = x.{c}" for c in columns)
+    # Set-based (a window per partition, the day computed once) so that PostgreSQL
+    # can hash-join it: a correlated form costs one scan of the roster per row.
+    return (
+        f"(select x.* from (select v.*, max(v._business_date) over (partition by {partition}) as _partition_latest "
+        f"from ingest.valid_{kind} v where v._business_date <= {day}) x "
+        f"where x._business_date = x._partition_latest "
+        f"and (x._business_date = {latest} or exists (select 1 from quarantine.rejected_rows q "
+        f"where q.kind = '{kind}' and q.rule = '{rule}' and q.business_date = {latest} and {raw_match})))"
+    )
+
+
 def in_force(kind: str) -> str:
     """The snapshot of a reference kind in force on the batch's date (same folder included)."""
-    return (
-        f"(select v.* from ingest.valid_{kind} v where v._business_date = "
-        f"(select max(w._business_date) from ingest.valid_{kind} w "
-        f"where w._business_date <= (select max(_business_date) from b)))"
-    )
+    return _in_force_sql(kind, "(select max(_business_date) from b)")
 
 
 def in_force_on(kind: str, day_sql: str) -> str:
-    """The snapshot of a reference kind in force on an arbitrary day (a correlated expression).
-
-    A day before the first snapshot is judged by the first snapshot: master data
-    is delivered on the first day, describing the situation as it stands.
-    """
-    return (
-        f"(select v.* from ingest.valid_{kind} v where v._business_date = coalesce("
-        f"(select max(w._business_date) from ingest.valid_{kind} w where w._business_date <= {day_sql}), "
-        f"(select min(w._business_date) from ingest.valid_{kind} w)))"
-    )
+    """The snapshot of a reference kind in force on an arbitrary day (a correlated expression)."""
+    return _in_force_sql(kind, day_sql)
 
 
 def _rule(rule: str, column: str | None, message: str, query: str):
@@ -187,12 +207,13 @@ def _bonus_penalty_rules(contract: Contract) -> list:
     day = "ingest.parse_date(b.occurred_on)"
     roster_then = in_force_on("cadres", day)
     return [
-        _assigned_rule("not_assigned", extra="occurred_on"),
         _rule("not_deduction", "indicator_code", "an event naming an indicator must name a deduction-scored (扣分制) indicator",
               _rows(f"b.indicator_code is not null and exists (select 1 from {in_force('indicators')} i "
                     f"where i.indicator_code = upper(b.indicator_code) and i.scoring <> 'deduction')",
                     _lit("indicator ") + " || upper(b.indicator_code) || "
                     + _lit(" is not scored by deduction (扣分制): a bonus/penalty can only name a deduction indicator; leave indicator_code blank for a free bonus/penalty"))),
+        # a non-deduction indicator is the more specific fault than "not assigned"
+        _assigned_rule("not_assigned", extra="occurred_on"),
         _rule("dept_mismatch", "cadre_id", "the cadre does not belong to dept_code on the day of the event",
               _rows(f"b.cadre_id is not null and b.indicator_code is null and not exists (select 1 from {roster_then} c "
                     f"where c.cadre_id = upper(b.cadre_id) and c.dept_code = upper(b.dept_code))",

@@ -1,0 +1,44 @@
+{# The business date of a monitoring run, as a SQL date expression: the dbt var
+   business_date ('YYYY-MM-DD') passed on every daily run, else the latest
+   business date with a loaded file (quarantine.file_loads, status loaded). #}
+{% macro monitoring_business_date() -%}
+{%- set bd = var('business_date', none) -%}
+{%- if bd -%}
+date '{{ bd }}'
+{%- else -%}
+(select max(business_date) from {{ source('quarantine', 'file_loads') }} where status = 'loaded')
+{%- endif -%}
+{%- endmacro %}
+
+{# The rows of a reference snapshot in force on a day: the snapshot delivered
+   on the latest folder date on or before it ("as of day t"). #}
+{% macro monitoring_in_force(relation, as_of) -%}
+(select * from {{ relation }} s
+  where s.snapshot_date = (select max(x.snapshot_date) from {{ relation }} x where x.snapshot_date <= {{ as_of }})) as in_force
+{%- endmacro %}
+
+{# 'YYYY-MM' of a date expression. #}
+{% macro monitoring_month(expr) -%}
+to_char({{ expr }}, 'YYYY-MM')
+{%- endmacro %}
+
+{# Rule 6: households at a status or beyond against a cumulative target; a
+   target of 0 or none counts as ratio 1 (and is flagged by the caller). #}
+{% macro monitoring_ratio(households, target) -%}
+trim_scale(case when coalesce({{ target }}, 0) = 0 then 1::numeric else ({{ households }})::numeric / {{ target }} end)
+{%- endmacro %}
+
+{# Rule 6: month_score = round2(w_signed × min(signed_ratio, 1) + w_cleared × min(cleared_ratio, 1)),
+   with the weights in force on the month's last day. #}
+{% macro monitoring_month_score(signed_ratio, cleared_ratio, month_end) -%}
+{{ round2(rule_param('w_signed', month_end) ~ ' * least(' ~ signed_ratio ~ ', 1) + ' ~ rule_param('w_cleared', month_end) ~ ' * least(' ~ cleared_ratio ~ ', 1)') }}
+{%- endmacro %}
+
+{# Flags of a demolition row: which targets were missing or 0 (ratio taken as 1). #}
+{% macro monitoring_target_flags(has_target, target_signed, target_cleared) -%}
+array_remove(array[
+    case when not {{ has_target }} then 'no_target' end,
+    case when {{ has_target }} and coalesce({{ target_signed }}, 0) = 0 then 'target_signed_zero' end,
+    case when {{ has_target }} and coalesce({{ target_cleared }}, 0) = 0 then 'target_cleared_zero' end
+], null)::text[]
+{%- endmacro %}

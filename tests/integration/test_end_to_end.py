@@ -1,0 +1,149 @@
+"""The whole path on generated data: landing files → Airflow → PostgreSQL → GX → dbt → marts.
+
+One module-scoped run (it costs tens of seconds) serves every assertion here.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kaohe.warehouse import connect
+
+pytestmark = pytest.mark.integration
+
+START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
+
+
+def kaohe(*args, url: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    kaohe_bin = Path(sys.executable).with_name("kaohe")
+    return subprocess.run([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory, embedded_warehouse):
+    """A fresh database with the generated district run through kaohe_daily for START..END."""
+    import uuid
+
+    import psycopg
+
+    landing = tmp_path_factory.mktemp("landing")
+    name = f"e2e_{uuid.uuid4().hex[:8]}"
+    admin = embedded_warehouse.url().rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = embedded_warehouse.url().rsplit("/", 1)[0] + f"/{name}"
+    generated = kaohe("generate", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(),
+                      "--bad-rows", url=url)
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    run = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url)
+    assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])
+    yield landing, url, run.stdout
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def test_run_prints_one_line_per_business_date(district):
+    _, _, stdout = district
+    lines = [line for line in stdout.splitlines() if line[:10] in {"2026-09-29", "2026-09-30", "2026-10-01"}]
+    assert [line[:14] for line in lines] == ["2026-09-29  ok", "2026-09-30  ok", "2026-10-01  ok"]
+
+
+def test_exactly_the_planted_rows_are_quarantined_under_their_rule(district):
+    landing, url, _ = district
+    with open(landing / "_planted" / "bad_rows.csv", encoding="utf-8") as fh:
+        planted = {(r["business_date"], r["file"], int(r["row_number"])): r["rule"] for r in csv.DictReader(fh)}
+    with connect(url) as conn:
+        got = {(str(d), f, n): rule for d, f, n, rule in
+               conn.execute("select business_date, file, row_number, rule from quarantine.rejected_rows")}
+        messages = conn.execute("select message from quarantine.rejected_rows").fetchall()
+    assert planted, "the generator planted bad rows"
+    assert got == planted
+    assert all(len(m) > 20 and m.startswith("Row ") for (m,) in messages)
+
+
+def test_planted_bad_files_are_rejected_with_their_reason(district):
+    landing, url, _ = district
+    with open(landing / "_planted" / "bad_files.csv", encoding="utf-8") as fh:
+        planted = {(r["business_date"], r["file"]): r["reason"] for r in csv.DictReader(fh)}
+    with connect(url) as conn:
+        got = {(str(d), f): reason.split(":", 1)[0] for d, f, reason in
+               conn.execute("select business_date, file, reason from quarantine.rejected_files")}
+    assert got == planted
+
+
+def test_every_file_accounts_for_every_row(district):
+    _, url, _ = district
+    with connect(url) as conn:
+        rows = conn.execute("select file, rows_read, rows_loaded, rows_quarantined from quarantine.file_loads"
+                            " where status = 'loaded'").fetchall()
+    assert rows
+    assert [r for r in rows if r[1] != r[2] + r[3]] == []
+
+
+def test_the_mart_scores_every_department_of_the_district(district):
+    _, url, _ = district
+    with connect(url) as conn:
+        scores = conn.execute("select dept_code, dept_class, score, grade, rank_in_class from marts.dept_quarter_scores"
+                              " where quarter = '2026Q3'").fetchall()
+    assert len(scores) == 40
+    assert {c for _, c, *_ in scores} == {"economic", "comprehensive", "agri"}
+    scored = [s for s in scores if s[2] is not None]
+    assert len(scored) >= 38
+    assert all(0 <= s[2] <= 150 for s in scored)
+    assert {s[3] for s in scored} <= {"优秀", "良好", "一般", "较差"}
+    for cls in ("economic", "comprehensive", "agri"):  # ranks are 1..n within each class
+        ranks = sorted(s[4] for s in scored if s[1] == cls)
+        assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_rerunning_the_dates_changes_nothing(district):
+    landing, url, _ = district
+
+    def snapshot():
+        with connect(url) as conn:
+            return (conn.execute("select count(*), sum(rows_read) from quarantine.file_loads").fetchone(),
+                    conn.execute("select count(*) from quarantine.rejected_rows").fetchone(),
+                    conn.execute("select dept_code, quarter, score, grade from marts.dept_quarter_scores"
+                                 " order by 1, 2").fetchall())
+
+    before = snapshot()
+    again = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert snapshot() == before
+
+
+def test_the_stock_airflow_dags_test_command_runs_the_dag(district, tmp_path):
+    landing, url, _ = district
+    from kaohe.airflow_runner import airflow_env, ensure_airflow_db
+
+    env = {**os.environ, **airflow_env(url, landing)}
+    ensure_airflow_db(env)
+    airflow = Path(sys.executable).with_name("airflow")
+    out = subprocess.run([str(airflow), "dags", "test", "kaohe_daily", "2026-10-01T08:00:00+08:00"],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+
+
+def test_a_failing_task_fails_the_run_with_its_reason(tmp_path, warehouse_url):
+    landing = tmp_path / "landing"
+    (landing / "2026-09-29").mkdir(parents=True)
+    broken = tmp_path / "broken_dbt"  # a dbt project that cannot parse: the transform task fails
+    broken.mkdir()
+    (broken / "dbt_project.yml").write_text("name: [not valid\n")
+    env_project = {"KAOHE_DBT_PROJECT_DIR": str(broken)}
+    out = subprocess.run([str(Path(sys.executable).with_name("kaohe")), "run", "--landing", str(landing),
+                          "--from", "2026-09-29"], env={**os.environ, "KAOHE_WAREHOUSE_URL": warehouse_url, **env_project},
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode != 0
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("kaohe run: 2026-09-29: task transform failed")
+    with connect(warehouse_url) as conn:
+        assert conn.execute("select task_id from ops.run_failures").fetchall() == [("transform",)]
