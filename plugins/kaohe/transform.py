@@ -66,7 +66,19 @@ def build(url: str | None = None, business_date: str | None = None, select: str 
     args = ["build"] + (["--select", select] if select else [])
     if not unit_tests:
         args += ["--exclude", "test_type:unit"]
-    outcome = _invoke(args, url, business_date)
+    return _result(_invoke(args, url, business_date))
+
+
+def unit_test(url: str | None = None) -> BuildResult:
+    """``dbt test --select test_type:unit``: the rulebook's edge cases, beside each model.
+
+    Unit tests read their inputs' column types from the built relations, so the
+    project must have been built once on this warehouse (empty is fine).
+    """
+    return _result(_invoke(["test", "--select", "test_type:unit"], url or warehouse_url()))
+
+
+def _result(outcome) -> BuildResult:
     failures = []
     nodes = 0
     if outcome.result is not None:
