@@ -124,6 +124,14 @@ def print_demo_summary(url: str, results, seconds: float) -> None:
         print(f"  daily notice (日督查日通报): {results[-1].summary['notice']}")
 
 
+def cmd_explain(args) -> int:
+    from kaohe.explain import explain_cadre, explain_dept
+
+    print(explain_cadre(args.cadre.upper(), args.quarter.upper()) if args.cadre
+          else explain_dept(args.dept.upper(), args.quarter.upper()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kaohe", description="Kaohe (考核): the assessment warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", type=_date, required=True)
     p.add_argument("--to", dest="date_to", type=_date)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("explain", help="how a score and grade came about, point by point")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--cadre")
+    who.add_argument("--dept")
+    p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("demo", help="generate a sample district and run it end to end on the embedded warehouse")
     p.set_defaults(func=cmd_demo)

@@ -147,3 +147,17 @@ def test_a_failing_task_fails_the_run_with_its_reason(tmp_path, warehouse_url):
     assert last.startswith("kaohe run: 2026-09-29: task transform failed")
     with connect(warehouse_url) as conn:
         assert conn.execute("select task_id from ops.run_failures").fetchall() == [("transform",)]
+
+
+def test_explain_tells_how_a_department_score_came_about(district):
+    _, url, _ = district
+    with connect(url) as conn:
+        dept, score = conn.execute("select dept_code, score from marts.dept_quarter_scores where quarter = '2026Q3'"
+                                   " and score is not null order by dept_code limit 1").fetchone()
+    out = kaohe("explain", "--dept", dept, "--quarter", "2026Q3", url=url)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"score {score}" in out.stdout
+    assert f"total {score}" in out.stdout  # the lineage rows add up to the score
+    assert "Grade decided by" in out.stdout
+    missing = kaohe("explain", "--cadre", "C9999999", "--quarter", "2026Q3", url=url)
+    assert missing.returncode != 0 and "no grade for cadre" in missing.stderr

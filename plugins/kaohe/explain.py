@@ -1,0 +1,91 @@
+"""``kaohe explain``: "why did I get a C?", answered from the warehouse alone.
+
+Reads the public marts: the grade and the rule that decided it
+(``marts.grade_decisions``), every contribution to the score with its source
+row (``marts.score_lineage``, whose points add up to the score exactly).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kaohe.warehouse import connect
+
+
+class NotFound(LookupError):
+    pass
+
+
+def _lineage(conn, quarter: str, dept_code: str, cadre_id: str | None) -> list[tuple]:
+    return conn.execute(
+        "select component, points, source from marts.score_lineage"
+        " where quarter = %s and dept_code = %s and cadre_id is not distinct from %s order by line_no",
+        (quarter, dept_code, cadre_id),
+    ).fetchall()
+
+
+def _points_lines(rows: list[tuple]) -> tuple[list[str], Decimal]:
+    lines, total = [], Decimal(0)
+    for component, points, source in rows:
+        total += points
+        lines.append(f"  {points:>+10}  {component:<28} {source}")
+    return lines, total
+
+
+def explain_dept(dept_code: str, quarter: str, url: str | None = None) -> str:
+    with connect(url) as conn:
+        row = conn.execute(
+            "select dept_name, dept_class, score, rank_in_class, grade, vetoed, flags"
+            " from marts.dept_quarter_scores where dept_code = %s and quarter = %s",
+            (dept_code, quarter),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no score for department {dept_code} in {quarter}")
+        name, dept_class, score, rank, grade, vetoed, flags = row
+        decision = conn.execute(
+            "select decided_by, explanation from marts.grade_decisions"
+            " where subject_type = 'dept' and dept_code = %s and quarter = %s",
+            (dept_code, quarter),
+        ).fetchone()
+        lines, total = _points_lines(_lineage(conn, quarter, dept_code, None))
+    out = [f"{dept_code} {name} ({dept_class}) — {quarter}",
+           f"score {score} · rank {rank} in class · grade {grade}{' · vetoed (纪律处分)' if vetoed else ''}"
+           + (f" · flags: {', '.join(flags)}" if flags else ""),
+           "", "How the score was made (points · component · source):", *lines,
+           f"  {'=':>10}  total {total}"]
+    if decision:
+        out += ["", f"Grade decided by: {decision[0]}", f"  {decision[1]}"]
+    return "\n".join(out)
+
+
+def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
+    with connect(url) as conn:
+        row = conn.execute(
+            "select name, dept_code, role, individual_score, grade, grade_reason, flags, base_pay, dept_score, dept_grade"
+            " from marts.cadre_quarter_grades where cadre_id = %s and quarter = %s",
+            (cadre_id, quarter),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no grade for cadre {cadre_id} in {quarter} (not active in the roster at quarter end?)")
+        name, dept, role, individual, grade, reason, flags, base_pay, dept_score, dept_grade = row
+        decision = conn.execute(
+            "select decided_by, explanation from marts.grade_decisions"
+            " where subject_type = 'cadre' and cadre_id = %s and quarter = %s",
+            (cadre_id, quarter),
+        ).fetchone()
+        lines, total = _points_lines(_lineage(conn, quarter, dept, cadre_id))
+        multiplier = conn.execute(
+            "select value from rules.rule_parameters where param = %s and effective_from <= ingest.quarter_end(%s)"
+            " order by effective_from desc limit 1", (f"multiplier_{(grade or 'b').lower()}", quarter),
+        ).fetchone()
+    out = [f"{cadre_id} {name} — {dept} · {role} — {quarter}",
+           f"grade {grade} (reason: {reason})" + (f" · flags: {', '.join(flags)}" if flags else ""),
+           f"department {dept}: score {dept_score}, grade {dept_grade}"]
+    if individual is not None:
+        out += ["", "Individual score (points · component · source):", *lines, f"  {'=':>10}  total {total}"]
+    if decision:
+        out += ["", f"Grade decided by: {decision[0]}", f"  {decision[1]}"]
+    if grade and base_pay is not None and multiplier:
+        adjusted = (base_pay * multiplier[0]).quantize(Decimal("0.01"))
+        out += ["", f"Pay: base {base_pay} × {multiplier[0]} ({grade}) = {adjusted} (adjustment {adjusted - base_pay:+})"]
+    return "\n".join(out)
