@@ -1,4 +1,4 @@
-"""kaohe_daily: one business date's landing folder → raw → validated → marts.
+"""kaohe_daily: one business date's landing folder → raw → validated → marts → payroll drafts → notice.
 
 Thin by design: every task calls a function of ``kaohe.pipeline`` (tested on
 its own). The warehouse comes from the ``AIRFLOW_CONN_WAREHOUSE`` connection,
@@ -74,7 +74,12 @@ def kaohe_daily():
         return pipeline.transform(business_date, url)
 
     @task
-    def notice(built: dict) -> dict:
+    def payroll(built: dict) -> dict:
+        pipeline, business_date, _, url = _context()
+        return pipeline.payroll(business_date, url)
+
+    @task
+    def notice(drafted: dict) -> dict:
         pipeline, business_date, _, url = _context()
         return pipeline.notice(business_date, url)
 
@@ -83,7 +88,7 @@ def kaohe_daily():
         pipeline, business_date, _, url = _context()
         return pipeline.summary(business_date, url) | published
 
-    summarise(notice(transform(validate(load(discover())))))
+    summarise(notice(payroll(transform(validate(load(discover()))))))
 
 
 kaohe_daily()

@@ -8,6 +8,8 @@ imports, the DAG parse and dbt's parse are paid once per range, not per date.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -67,6 +69,22 @@ def ensure_airflow_db(env: dict[str, str]) -> None:
     marker.write_text(version)
 
 
+@contextlib.contextmanager
+def airflow_lock(notify=None):
+    """One range run at a time per Airflow home (SQLite metadata, shared run ids): a
+    second `kaohe run` waits for the first instead of corrupting its runs."""
+    home = state_dir() / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".run.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if notify:
+                notify(f"another kaohe run is using {home}; waiting for it to finish")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def date_range(start: date, end: date) -> list[date]:
     if end < start:
         raise ValueError(f"--to {end} is before --from {start}")
@@ -74,6 +92,11 @@ def date_range(start: date, end: date) -> list[date]:
 
 
 def run_dates(landing: Path, start: date, end: date, url: str, on_date=None) -> list[DateResult]:
+    with airflow_lock(notify=lambda message: print(message, file=sys.stderr, flush=True)):
+        return _run_dates(landing, start, end, url, on_date)
+
+
+def _run_dates(landing: Path, start: date, end: date, url: str, on_date=None) -> list[DateResult]:
     env = airflow_env(url, landing)
     os.environ.update(env)  # before Airflow is imported: it reads its config once
     ensure_airflow_db(env)

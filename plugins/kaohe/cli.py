@@ -132,6 +132,20 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    from kaohe.payroll import publish
+    from kaohe.transform import TransformError, build
+
+    publication = publish(args.quarter)
+    print(publication.message)
+    if publication.version is not None:
+        # the annual results read the latest published grades (section 7)
+        rebuilt = build(select="cadre_annual_results")
+        if not rebuilt.success:
+            raise TransformError("published, but cadre_annual_results could not be rebuilt: " + "; ".join(rebuilt.failures[:3]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kaohe", description="Kaohe (考核): the assessment warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--dept")
     p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("publish", help="publish a quarter's draft pay adjustments as its next version")
+    p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("demo", help="generate a sample district and run it end to end on the embedded warehouse")
     p.set_defaults(func=cmd_demo)

@@ -7,7 +7,7 @@ row (``marts.score_lineage``, whose points add up to the score exactly).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from kaohe.warehouse import connect
 
@@ -74,6 +74,11 @@ def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
             (cadre_id, quarter),
         ).fetchone()
         lines, total = _points_lines(_lineage(conn, quarter, dept, cadre_id))
+        versions = conn.execute(
+            "select version, status, published_at, grade, multiplier, adjusted_pay, adjustment, delta_to_pay"
+            " from payroll.quarterly_adjustments where cadre_id = %s and quarter = %s order by version",
+            (cadre_id, quarter),
+        ).fetchall()
         multiplier = conn.execute(
             "select value from rules.rule_parameters where param = %s and effective_from <= ingest.quarter_end(%s)"
             " order by effective_from desc limit 1", (f"multiplier_{(grade or 'b').lower()}", quarter),
@@ -86,6 +91,15 @@ def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
     if decision:
         out += ["", f"Grade decided by: {decision[0]}", f"  {decision[1]}"]
     if grade and base_pay is not None and multiplier:
-        adjusted = (base_pay * multiplier[0]).quantize(Decimal("0.01"))
-        out += ["", f"Pay: base {base_pay} × {multiplier[0]} ({grade}) = {adjusted} (adjustment {adjusted - base_pay:+})"]
+        adjusted = (base_pay * multiplier[0]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        out += ["", f"Pay (rule 4): base {base_pay} × {multiplier[0]} ({grade}) = {adjusted}"
+                    f" (adjustment {adjusted - base_pay:+})"]
+    if versions:
+        out.append("Payroll versions (payroll.quarterly_adjustments):")
+        for version, status, published_at, v_grade, v_multiplier, adjusted_pay, adjustment, delta in versions:
+            when = f"published {published_at:%Y-%m-%d %H:%M}" if published_at else "draft (not yet published)"
+            out.append(f"  v{version} {when}: grade {v_grade or '— (no longer graded)'}, adjusted pay {adjusted_pay},"
+                       f" adjustment {adjustment:+}, to pay {delta:+}")
+    elif grade:
+        out.append("Payroll: no draft yet (the quarter's last day has not been run)")
     return "\n".join(out)

@@ -74,6 +74,13 @@ def transform(business_date: date, url: str | None = None) -> dict:
     return {"nodes": result.nodes}
 
 
+def payroll(business_date: date, url: str | None = None) -> dict:
+    """Rewrite the draft pay adjustments of every quarter whose last day has now been run."""
+    from kaohe.payroll import refresh_drafts
+
+    return refresh_drafts(business_date, url)
+
+
 def notice(business_date: date, url: str | None = None) -> dict:
     """The daily notice (日督查日通报) for the date, from the marts just built."""
     from kaohe.notice import render_notice

@@ -1,4 +1,5 @@
-"""The tables Kaohe's ingestion owns (dbt owns everything downstream of raw).
+"""The tables Kaohe's ingestion owns (dbt owns everything downstream of raw; payroll
+versions are kaohe.payroll's, reader roles kaohe.access's).
 
 - ``raw.<kind>``: every row ever received, as text, tagged with its load and
   spreadsheet row number. Append-only history.
@@ -145,7 +146,11 @@ create table if not exists raw.{kind} (
 
 
 def ensure_schema(conn, contract: Contract | None = None) -> None:
-    """Create (or bring up to date) everything ingestion writes to."""
+    """Create (or bring up to date) everything Kaohe writes to outside dbt: ingestion's
+    tables, the payroll versions and the reader roles' grants."""
+    from kaohe.access import ensure_roles
+    from kaohe.payroll import ensure_payroll_schema
+
     contract = contract or load_contract()
     # One session at a time: concurrent CREATE OR REPLACE FUNCTION can collide.
     conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.ensure_schema'))")
@@ -153,3 +158,5 @@ def ensure_schema(conn, contract: Contract | None = None) -> None:
     conn.execute(LEDGER_SQL)
     for kind in contract.kinds:
         conn.execute(raw_table_sql(contract, kind))
+    ensure_payroll_schema(conn)
+    ensure_roles(conn)

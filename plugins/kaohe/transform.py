@@ -7,6 +7,7 @@ CLI call).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -43,7 +44,8 @@ def _invoke(args: list[str], url: str, business_date: str | None = None):
         *args,
         "--project-dir", project,
         "--profiles-dir", project,
-        "--target-path", str(state_dir() / "dbt_target"),
+        # one target per project folder: partial parsing never mixes two projects' manifests
+        "--target-path", str(state_dir() / "dbt_target" / hashlib.sha1(project.encode()).hexdigest()[:10]),
         "--log-path", str(state_dir() / "dbt_logs"),
         "--quiet",
     ]

@@ -45,9 +45,9 @@ def test_every_dag_imports_and_kaohe_daily_is_wired(tmp_path):
     report = json.loads(_dagbag_report(tmp_path))
     assert report["errors"] == {}
     daily = report["dags"]["kaohe_daily"]
-    assert daily["tasks"] == ["discover", "load", "notice", "summarise", "transform", "validate"]
+    assert daily["tasks"] == ["discover", "load", "notice", "payroll", "summarise", "transform", "validate"]
     assert daily["edges"] == [["discover", "load"], ["load", "validate"], ["notice", "summarise"],
-                              ["transform", "notice"], ["validate", "transform"]]
+                              ["payroll", "notice"], ["transform", "payroll"], ["validate", "transform"]]
     assert daily["max_active_runs"] == 1
     assert "Asia/Shanghai" in daily["timezone"]
     assert {"business_date", "landing"} <= set(daily["params"])

@@ -1,6 +1,6 @@
 """The whole path on generated data: landing files → Airflow → PostgreSQL → GX → dbt → marts.
 
-One module-scoped run (it costs tens of seconds) serves every assertion here.
+One session-scoped run (fixture `district`, it costs tens of seconds) serves every assertion here.
 """
 
 from __future__ import annotations
@@ -9,45 +9,15 @@ import csv
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from kaohe.warehouse import connect
 
+from .conftest import END, START, kaohe
+
 pytestmark = pytest.mark.integration
-
-START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
-
-
-def kaohe(*args, url: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    kaohe_bin = Path(sys.executable).with_name("kaohe")
-    return subprocess.run([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url},
-                          capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def district(tmp_path_factory, embedded_warehouse):
-    """A fresh database with the generated district run through kaohe_daily for START..END."""
-    import uuid
-
-    import psycopg
-
-    landing = tmp_path_factory.mktemp("landing")
-    name = f"e2e_{uuid.uuid4().hex[:8]}"
-    admin = embedded_warehouse.url().rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = embedded_warehouse.url().rsplit("/", 1)[0] + f"/{name}"
-    generated = kaohe("generate", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(),
-                      "--bad-rows", url=url)
-    assert generated.returncode == 0, generated.stderr[-3000:]
-    run = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url)
-    assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])
-    yield landing, url, run.stdout
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def test_run_prints_one_line_per_business_date(district):
@@ -122,13 +92,14 @@ def test_rerunning_the_dates_changes_nothing(district):
 
 def test_the_stock_airflow_dags_test_command_runs_the_dag(district, tmp_path):
     landing, url, _ = district
-    from kaohe.airflow_runner import airflow_env, ensure_airflow_db
+    from kaohe.airflow_runner import airflow_env, airflow_lock, ensure_airflow_db
 
     env = {**os.environ, **airflow_env(url, landing)}
-    ensure_airflow_db(env)
     airflow = Path(sys.executable).with_name("airflow")
-    out = subprocess.run([str(airflow), "dags", "test", "kaohe_daily", "2026-10-01T08:00:00+08:00"],
-                         env=env, capture_output=True, text=True, timeout=600)
+    with airflow_lock():
+        ensure_airflow_db(env)
+        out = subprocess.run([str(airflow), "dags", "test", "kaohe_daily", "2026-10-01T08:00:00+08:00"],
+                             env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
 

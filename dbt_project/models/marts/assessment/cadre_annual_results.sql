@@ -1,18 +1,61 @@
--- 干部年度结果 (section 7), from the year's current quarter grades: 优秀 (≥ 2 A, no C
--- or D), 不称职 (≥ 2 D), 基本称职 (exactly 1 D, or ≥ 2 C), else 称职 — the first row that
--- applies. Annual 优秀 → promotion priority; 不称职 or D in two adjacent quarters →
--- adjustment candidate. The table's counts are read as rule parameters when the seed
--- carries them, else the rulebook's values.
-with quarter_grades as (
-    select
-        cadre_id,
-        name,
-        dept_code,
-        quarter,
-        left(quarter, 4)::int as year,
-        right(quarter, 1)::int as quarter_number,
-        grade
+-- 干部年度结果 (section 7), from the year's quarter grades — for a quarter that has been
+-- published, each cadre's latest published grade (payroll.quarterly_adjustments); else the
+-- current draft (int_assessment__cadre_grades). 优秀 (≥ 2 A, no C or D), 不称职 (≥ 2 D),
+-- 基本称职 (exactly 1 D, or ≥ 2 C), else 称职 — the first row that applies. Annual 优秀 →
+-- promotion priority; 不称职 or D in two adjacent quarters → adjustment candidate. The
+-- table's counts are read as rule parameters when the seed carries them, else the rulebook's.
+with current_grades as (
+    select cadre_id, name, dept_code, quarter, grade
     from {{ ref('int_assessment__cadre_grades') }}
+),
+
+published as (
+    select * from {{ source('payroll', 'quarterly_adjustments') }}
+    where status = 'published'
+),
+
+latest_published as (
+    select distinct on (quarter, cadre_id) quarter, cadre_id, dept_code, grade, version
+    from published
+    order by quarter, cadre_id, version desc
+),
+
+names as (
+    select distinct on (cadre_id) cadre_id, name
+    from current_grades
+    order by cadre_id, quarter desc
+),
+
+quarter_grades as (
+    select
+        c.cadre_id,
+        c.name,
+        c.dept_code,
+        c.quarter,
+        c.grade,
+        'draft' as grade_source
+    from current_grades c
+    where c.quarter not in (select quarter from published)
+
+    union all
+
+    select
+        p.cadre_id,
+        n.name,
+        p.dept_code,
+        p.quarter,
+        p.grade,
+        'v' || p.version as grade_source
+    from latest_published p
+    left join names n on n.cadre_id = p.cadre_id
+),
+
+graded as (
+    select
+        *,
+        left(quarter, 4)::int as year,
+        right(quarter, 1)::int as quarter_number
+    from quarter_grades
     where grade is not null
 ),
 
@@ -21,7 +64,7 @@ sequenced as (
         *,
         lag(grade) over (partition by cadre_id, year order by quarter_number) as previous_grade,
         lag(quarter_number) over (partition by cadre_id, year order by quarter_number) as previous_quarter_number
-    from quarter_grades
+    from graded
 ),
 
 counted as (
@@ -36,7 +79,7 @@ counted as (
         count(*) filter (where grade = 'C') as c_quarters,
         count(*) filter (where grade = 'D') as d_quarters,
         bool_or(grade = 'D' and previous_grade = 'D' and previous_quarter_number = quarter_number - 1) as adjacent_d,
-        string_agg(quarter || ' ' || grade, ', ' order by quarter) as quarter_grades,
+        string_agg(quarter || ' ' || grade || ' (' || grade_source || ')', ', ' order by quarter) as quarter_grades,
         make_date(year, 12, 31) as year_end
     from sequenced
     group by cadre_id, year

@@ -1,0 +1,48 @@
+"""Who may read what: the two reader roles the project creates and keeps granted.
+
+- ``kaohe_bi``: the dashboards — the ``marts`` schema only (not payroll, raw, quarantine).
+- ``kaohe_payroll``: the payroll system — the ``payroll`` schema only.
+
+Default privileges make every table dbt (re)creates in ``marts`` readable by the BI role
+without a grant per model. Both are LOGIN roles; a deployment gives them passwords through
+``KAOHE_BI_PASSWORD`` / ``KAOHE_PAYROLL_PASSWORD`` (the embedded warehouse trusts local
+connections and needs none).
+"""
+
+from __future__ import annotations
+
+import os
+
+from psycopg import sql
+
+READER_SCHEMAS = {"kaohe_bi": "marts", "kaohe_payroll": "payroll"}
+PASSWORD_ENV = {"kaohe_bi": "KAOHE_BI_PASSWORD", "kaohe_payroll": "KAOHE_PAYROLL_PASSWORD"}
+
+
+class AccessError(RuntimeError):
+    pass
+
+
+def ensure_roles(conn) -> None:
+    """Create the reader roles if missing and (re)grant them their one schema."""
+    missing = [role for role in READER_SCHEMAS
+               if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None]
+    if missing:
+        can_create = conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]
+        if not can_create:
+            raise AccessError(f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"
+                              " create them (see deploy/postgres-init) or grant it CREATEROLE")
+        for role in missing:
+            # roles are cluster-wide: another database's first run may be creating it right now
+            conn.execute(sql.SQL("do $$ begin create role {} login; exception when duplicate_object or unique_violation"
+                                 " then null; end $$").format(sql.Identifier(role)))
+    database = sql.Identifier(conn.info.dbname)
+    for role, schema in READER_SCHEMAS.items():
+        r, s = sql.Identifier(role), sql.Identifier(schema)
+        if password := os.environ.get(PASSWORD_ENV[role]):
+            conn.execute(sql.SQL("alter role {} password {}").format(r, sql.Literal(password)))
+        conn.execute(sql.SQL("grant connect on database {} to {}").format(database, r))
+        conn.execute(sql.SQL("create schema if not exists {}").format(s))
+        conn.execute(sql.SQL("grant usage on schema {} to {}").format(s, r))
+        conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(s, r))
+        conn.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(s, r))

@@ -1,0 +1,72 @@
+"""Integration fixtures shared by modules: the generated district run once through
+kaohe_daily (it costs tens of seconds), and private copies of it for tests that write."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
+
+
+def kaohe(*args, url: str, timeout: int = 900, **env) -> subprocess.CompletedProcess:
+    """The installed `kaohe` command against the warehouse at `url`."""
+    kaohe_bin = Path(sys.executable).with_name("kaohe")
+    return subprocess.run([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _admin_url(embedded_warehouse) -> str:
+    return embedded_warehouse.url().rsplit("/", 1)[0] + "/postgres"
+
+
+@pytest.fixture(scope="session")
+def district_reports(tmp_path_factory) -> Path:
+    """Where the district run writes its reports (the daily notices under notices/): a folder of this
+    session, since the default under KAOHE_HOME is shared with every other test session on the machine."""
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="session")
+def district(tmp_path_factory, embedded_warehouse, district_reports):
+    """A fresh database with the generated district run through kaohe_daily for START..END.
+
+    Tests must not change it; a test that writes takes `district_copy`."""
+    landing = tmp_path_factory.mktemp("landing")
+    name = f"e2e_{uuid.uuid4().hex[:8]}"
+    admin = _admin_url(embedded_warehouse)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = embedded_warehouse.url().rsplit("/", 1)[0] + f"/{name}"
+    generated = kaohe("generate", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(),
+                      "--bad-rows", url=url)
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    run = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url,
+                KAOHE_REPORTS=str(district_reports))
+    assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])
+    yield landing, url, run.stdout
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def district_copy(district, embedded_warehouse):
+    """A private copy of the district database (PostgreSQL template copy, ≈ 1 s): (landing, url)."""
+    landing, source_url, _ = district
+    source = source_url.rsplit("/", 1)[1]
+    name = f"copy_{uuid.uuid4().hex[:8]}"
+    admin = _admin_url(embedded_warehouse)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        # a template must have no other sessions; ours are all closed by now
+        conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (source,))
+        conn.execute(f'create database "{name}" template "{source}"')
+    yield landing, embedded_warehouse.url().rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
