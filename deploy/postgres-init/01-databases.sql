@@ -7,6 +7,8 @@
 
 \getenv airflow_password AIRFLOW_DB_PASSWORD
 \getenv kaohe_password KAOHE_DB_PASSWORD
+\getenv bi_password KAOHE_BI_PASSWORD
+\getenv payroll_password KAOHE_PAYROLL_PASSWORD
 
 \if :{?airflow_password}
 \else
@@ -16,6 +18,14 @@
 \else
   DO $$ BEGIN RAISE EXCEPTION 'KAOHE_DB_PASSWORD is not set in the postgres container'; END $$;
 \endif
+\if :{?bi_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KAOHE_BI_PASSWORD is not set in the postgres container'; END $$;
+\endif
+\if :{?payroll_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'KAOHE_PAYROLL_PASSWORD is not set in the postgres container'; END $$;
+\endif
 
 CREATE ROLE airflow LOGIN PASSWORD :'airflow_password';
 CREATE DATABASE airflow OWNER airflow ENCODING 'UTF8' TEMPLATE template0;
@@ -24,6 +34,12 @@ CREATE DATABASE airflow OWNER airflow ENCODING 'UTF8' TEMPLATE template0;
 -- schemas (ingest, staging, marts, payroll, quarantine, ...) in its database.
 CREATE ROLE kaohe LOGIN PASSWORD :'kaohe_password';
 CREATE DATABASE kaohe OWNER kaohe ENCODING 'UTF8' TEMPLATE template0;
+
+-- The readers (kaohe.access): dashboards read schema marts only, the payroll system
+-- schema payroll only. kaohe grants them their schema on every run.
+CREATE ROLE kaohe_bi LOGIN PASSWORD :'bi_password';
+CREATE ROLE kaohe_payroll LOGIN PASSWORD :'payroll_password';
+GRANT CONNECT ON DATABASE kaohe TO kaohe_bi, kaohe_payroll;
 
 -- PUBLIC gets no CONNECT on either database: only the owners (and the roles
 -- they grant to) may connect.
