@@ -249,3 +249,40 @@ def test_reader_roles_see_only_their_schema(district_copy):
     with psycopg.connect(url, user="kaohe_payroll", autocommit=True) as conn, \
             pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("update payroll.quarterly_adjustments set delta_to_pay = 0")
+
+
+def test_rows_dated_after_a_quarter_never_change_it(district_copy, tmp_path):
+    """Reproducible: the published quarter recomputed after later data is the same quarter."""
+    landing, url = district_copy
+    assert publish(url).returncode == 0
+
+    def q3():
+        with connect(url) as conn:
+            return (conn.execute("select dept_code, score, rank_in_class, grade from marts.dept_quarter_scores"
+                                 " where quarter = %s order by 1", (Q3,)).fetchall(),
+                    conn.execute("select cadre_id, individual_score, grade, grade_reason from marts.cadre_quarter_grades"
+                                 " where quarter = %s order by 1", (Q3,)).fetchall())
+
+    before = q3()
+    with connect(url) as conn:
+        cadre, dept = conn.execute("select cadre_id, dept_code from marts.cadre_quarter_grades where quarter = %s"
+                                   " and role = 'staff' and grade <> 'D' order by cadre_id limit 1", (Q3,)).fetchone()
+    later = landing.parent / f"later_{tmp_path.name}"
+    shutil.copytree(landing, later)
+    (later / "2026-10-02").mkdir()
+    # a sanction of the cadre and of the department, both dated in Q4
+    (later / "2026-10-02" / f"supervision__{dept}.csv").write_text(
+        "event_id,event_type,dept_code,cadre_id,occurred_on\n"
+        f"SUP-Q4-1,sanction,{dept},{cadre},2026-10-02\n"
+        f"SUP-Q4-2,sanction,{dept},,2026-10-02\n", encoding="utf-8")
+    day = date(2026, 10, 2)
+    pipeline.load(later, day, url)
+    pipeline.validate(day, url)
+    rebuild(url, day)
+
+    assert q3() == before
+    assert adjustments(url, status="draft") == {}
+    assert publish(url).stdout.startswith(f"nothing to publish for {Q3}")
+    with connect(url) as conn:  # the events did land: they count in Q4
+        assert conn.execute("select grade, grade_reason from marts.cadre_quarter_grades where cadre_id = %s"
+                            " and quarter = '2026Q4'", (cadre,)).fetchone() == ("D", "sanction")

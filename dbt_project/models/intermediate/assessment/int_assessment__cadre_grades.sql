@@ -86,6 +86,7 @@ graded as (
         end as grade,
         case
             when override is not null then override
+            when role = 'head' and dept_grade is null then null  -- no department grade: no grade, so no reason
             when role = 'head' then 'dept_grade'
             when individual_score is null then null
             when a_candidate_place <= a_places then 'quota'

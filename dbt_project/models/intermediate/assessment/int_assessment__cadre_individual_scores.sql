@@ -54,7 +54,8 @@ components as (
 shares as (
     select
         *,
-        share_dept * least(dept_score, 100) as dept_share_points,
+        -- least() ignores nulls in PostgreSQL: without the case, no department score would count as 100
+        case when dept_score is not null then share_dept * least(dept_score, 100) end as dept_share_points,
         share_eval * evaluation_mean as evaluation_points
     from components
 )

@@ -1,0 +1,1 @@
+"""An independent, plain-Python reading of the assessment rulebook, used to cross-check the dbt marts."""
