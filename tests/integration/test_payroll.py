@@ -92,6 +92,11 @@ def test_publish_freezes_a_version_the_database_refuses_to_change(district_copy)
     not_run = publish(url, "2026Q4")
     assert not_run.returncode != 0
     assert "2026Q4 cannot be published: its last day 2026-12-31 has not been run" in not_run.stderr
+    cadre = min(c for c, _ in drafts)
+    explained = kaohe("explain", "--cadre", cadre, "--quarter", Q3, url=url)
+    assert explained.returncode == 0, explained.stderr
+    assert f"Pay (rule 4): base {drafts[(cadre, 1)][2]}" in explained.stdout
+    assert "  v1 published " in explained.stdout
     with connect(url) as conn:
         assert conn.execute("select quarter, version, rows from payroll.publications").fetchall() == [(Q3, 1, len(drafts))]
         # the annual result now reads the published grades
