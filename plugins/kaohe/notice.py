@@ -26,6 +26,11 @@ from typing import Any
 
 TITLE = "安康高新区 日督查日通报"
 
+# 完成进度 is the share of this quarter's increment achieved, so it is negative while the year-to-date
+# value is still below last quarter's cumulative target (every warned item early in a quarter): say so.
+COMPLETION_NOTE = ("完成进度 = (累计完成 − 上季度累计目标) / (本季度累计目标 − 上季度累计目标);"
+                   "为负数表示累计完成尚未达到上季度累计目标,图中不画条形。")
+
 STATE_LABELS = {
     "red": "红色预警",
     "yellow": "黄色预警",
@@ -39,7 +44,8 @@ CSS = """
 body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;margin:0;background:#f4f5f7;color:#222}
 main{max-width:1080px;margin:0 auto;padding:24px}
 h1{text-align:center;color:#b71c1c;font-size:28px;margin:8px 0 4px;letter-spacing:2px}
-.subtitle{text-align:center;color:#555;margin-bottom:20px}
+.subtitle{text-align:center;color:#555;margin-bottom:4px}
+.definitions{text-align:center;color:#666;font-size:13px;margin-bottom:20px}
 section{background:#fff;border-radius:6px;padding:16px 20px;margin-bottom:18px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h2{font-size:19px;margin:0 0 12px;border-left:5px solid #b71c1c;padding-left:10px}
 table{border-collapse:collapse;width:100%;font-size:14px}
@@ -88,6 +94,12 @@ def num(value: Any, places: int = 2) -> str:
     q = Decimal(1).scaleb(-places)
     text = f"{d.quantize(q, rounding=ROUND_HALF_UP)}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def points_pct(value: Any) -> str:
+    """A value already in percent points (0–100) with one decimal; '—' when missing."""
+    d = _dec(value)
+    return "—" if d is None else f"{d.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def _fraction(value: Any) -> float:
@@ -142,8 +154,8 @@ def _project_table(items: list[dict], table_id: str) -> str:
             (esc(it.get("subject_name") or it.get("subject")), ""),
             (esc(it.get("subject")), ""),
             (esc(it.get("reference_month")), ""),
-            (esc(num(it.get("target"))) + "%", "num"),
-            (esc(num(it.get("actual"))) + "%", "num"),
+            (esc(points_pct(it.get("target"))), "num"),
+            (esc(points_pct(it.get("actual"))), "num"),
         ])
     return _table(["牵头部门", "项目", "项目编号", "考核月份", "计划累计进度", "实际累计进度"], rows, None, table_id)
 
@@ -174,16 +186,33 @@ FLAG_LABELS = {
 
 # --- charts (inline SVG) ------------------------------------------------------
 
+def fit(text: str, max_px: float, font_px: float = 12) -> str:
+    """The text cut with '…' to fit max_px at font_px: SVG text does not wrap, and what overflows the
+    chart is clipped. The full names are in the tables next to the charts."""
+    def width(t: str) -> float:  # CJK and full-width glyphs are about one em, the rest about 0.6 em
+        return sum(font_px if ord(c) >= 0x2E80 else font_px * 0.6 for c in t)
+
+    if width(text) <= max_px:
+        return text
+    while text and width(text + "…") > max_px:
+        text = text[:-1]
+    return text + "…"
+
+
 def _svg(width: int, height: int, body: str, chart_id: str, title: str) -> str:
     return (f'<svg id="{esc(chart_id)}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>{body}</svg>')
+
+
+# darker than the bar colours: yellow text on white is hard to read
+TEXT_COLOURS = {"red": "#c62828", "yellow": "#a86500"}
 
 
 def progress_chart(items: list[dict]) -> str:
     """Paired horizontal bars per indicator: 时间进度 (grey) vs 完成进度 (coloured by state)."""
     if not items:
         return '<p class="empty">今日无预警指标</p>'
-    label_w, bar_w, row_h = 260, 520, 34
+    label_w, bar_w, row_h, figures_w = 260, 520, 34, 150
     height = 40 + row_h * len(items)
     parts = [
         f'<rect x="{label_w}" y="6" width="12" height="10" fill="#bdbdbd"/><text x="{label_w + 16}" y="15">时间进度</text>',
@@ -194,12 +223,16 @@ def progress_chart(items: list[dict]) -> str:
         colour = "#d32f2f" if it.get("state") == "red" else "#f9a825"
         label = f"{it.get('dept_name') or it.get('dept_code')} · {it.get('subject_name') or it.get('subject')}"
         tp, cp = _fraction(it.get("time_progress")), _fraction(it.get("completion"))
-        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{esc(label)}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{esc(fit(label, label_w - 10))}</text>')
         parts.append(f'<rect class="bar-time" x="{label_w}" y="{y + 2}" width="{tp * bar_w:.1f}" height="12" fill="#bdbdbd"/>')
         parts.append(f'<rect class="bar-done" x="{label_w}" y="{y + 15}" width="{cp * bar_w:.1f}" height="12" fill="{colour}"/>')
-        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 12}">{esc(pct(it.get("time_progress")))}</text>')
-        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 26}">{esc(pct(it.get("completion")))}</text>')
-    return _svg(label_w + bar_w + 70, height, "".join(parts), "chart-progress", "完成进度与时间进度")
+        # named figures: two bare percentages side by side do not say which is time and which is work
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 12}" fill="#757575">'
+                     f'时间进度 {esc(pct(it.get("time_progress")))}</text>')
+        text_colour = TEXT_COLOURS.get(it.get("state"), "#222")
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 26}" fill="{text_colour}">'
+                     f'完成进度 {esc(pct(it.get("completion")))}</text>')
+    return _svg(label_w + bar_w + figures_w, height, "".join(parts), "chart-progress", "完成进度与时间进度")
 
 
 FUNNEL_STAGES = [("surveyed", "已摸底", "#90caf9"), ("signed", "已签约", "#42a5f5"),
@@ -217,7 +250,8 @@ def funnel_chart(zones: list[dict]) -> str:
     parts = []
     for zi, z in enumerate(zones):
         y0 = 10 + zi * block_h
-        parts.append(f'<text x="0" y="{y0 + 12}" font-weight="bold">{esc(z.get("zone_name") or z.get("zone_id"))}</text>')
+        zone = fit(str(z.get("zone_name") or z.get("zone_id")), label_w - 50)  # left of the stage labels
+        parts.append(f'<text x="0" y="{y0 + 12}" font-weight="bold">{esc(zone)}</text>')
         for si, (key, label, colour) in enumerate(FUNNEL_STAGES):
             n = int(z.get(key) or 0)
             y = y0 + si * bar_h
@@ -240,7 +274,7 @@ def ranking_chart(groups: list[dict]) -> str:
         score = _dec(g.get("month_score")) or Decimal(0)
         width = bar_w * float(min(max(score, Decimal(0)), Decimal(100))) / 100
         label = f"{g.get('rank')}. {g.get('group_id')} {g.get('zone_name') or g.get('zone_id') or ''}"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(label)}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(fit(label, label_w - 10))}</text>')
         parts.append(f'<rect class="rank-bar" x="{label_w}" y="{y + 3}" width="{width:.1f}" height="14" fill="#2e7d32"/>')
         parts.append(f'<text x="{label_w + width + 4:.1f}" y="{y + 14}">{esc(num(score))}</text>')
     return _svg(label_w + bar_w + 60, height, "".join(parts), "chart-ranking", "征迁工作组月度得分排名")
@@ -285,7 +319,8 @@ def build_notice_html(data: dict) -> str:
          _indicator_table(red, "red-table")),
         ("yellow", f"三、黄色预警指标(进度比低于{esc(pct(data.get('yellow_pace'), 0)) if data.get('yellow_pace') is not None else '黄色阈值'})",
          _indicator_table(yellow, "yellow-table")),
-        ("chart-progress-section", "四、预警指标完成进度与时间进度对比", progress_chart(red + yellow)),
+        ("chart-progress-section", "四、预警指标完成进度与时间进度对比",
+         progress_chart(red + yellow) + (f'<p class="note">{esc(COMPLETION_NOTE)}</p>' if red or yellow else "")),
         ("supervision", "五、拟督办重点项目(连续两个月滞后)", _project_table(supervision, "supervision-table")),
         ("behind", "六、进度滞后重点项目", _project_table(behind, "behind-table")),
         ("ranking", f"七、征迁工作组月度排名({esc(month)})",
@@ -300,7 +335,9 @@ def build_notice_html(data: dict) -> str:
         f'<html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(TITLE)} {esc(bd_text)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
         f"<body><main><h1>{esc(TITLE)} {esc(bd_text)}</h1>"
-        f'<div class="subtitle">统计截至 {esc(bd_text)} · 时间进度 = 本季度已过天数 / 本季度天数</div>'
+        f'<div class="subtitle">统计截至 {esc(bd_text)}</div>'
+        f'<div class="definitions">时间进度 = 本季度已过天数 / 本季度天数 · 进度比 = 累计完成 / 按时间进度应完成 · '
+        f"完成进度 = 本季度新增完成 / 本季度新增目标(为负:累计完成尚未达到上季度累计目标)</div>"
         f"{body}<footer>安康高新区考核办 · 数据来源:各部门报送(考核数据仓库)</footer></main></body></html>\n"
     )
 

@@ -189,3 +189,183 @@ def test_rejected_files_are_reported_and_the_rest_still_loads(tmp_path, warehous
     assert rejected == {"cadres__x.csv": "bad_sender", "budget_report__D03.csv": "unknown_kind",
                         "commendations.csv": "header_only", "project_progress__D01.csv": "not_text"}
     assert loaded == 3
+
+
+# --- the rules the matrix above leaves out: not_monotonic, head_conflict, unknown_project/group/zone -------------
+
+# Master data for projects and demolition, on top of MASTER (D01/D02 lead; G01 works zone Z1, G02 zone Z2).
+PROJECT_AND_DEMOLITION_MASTER = {
+    "projects.csv": "project_id,name,year,lead_dept_code,lead_cadre_id,planned_investment\n"
+                    "P101,高新大道改造,2026,D01,C00011,5000\nP102,创新园二期,2026,D02,C00012,3000\n",
+    "project_milestones.csv": "project_id,month,planned_cumulative_pct\n"
+                              "P101,2026-07,10\nP101,2026-08,30\nP102,2026-08,20\n",
+    "demolition_targets.csv": "group_id,month,target_signed,target_cleared\n"
+                              "G01,2026-07,10,5\nG01,2026-08,20,10\nG02,2026-08,5,2\n",
+}
+
+
+def master(*kinds: str) -> dict[str, str]:
+    """Only the master files a test needs: every kind delivered costs two GX checkpoints."""
+    files = MASTER | PROJECT_AND_DEMOLITION_MASTER
+    return {f"{kind}.csv": files[f"{kind}.csv"] for kind in kinds}
+
+
+def land(folder, files: dict[str, str]):
+    for name, text in files.items():
+        write_file(folder, name, text)
+
+
+def rejected(url) -> dict[tuple[str, int], tuple[str, str]]:
+    """(file, row) → (rule, message) of every quarantined row."""
+    with connect(url) as conn:
+        return {(f, n): (rule, message) for f, n, rule, message in
+                conn.execute("select file, row_number, rule, message from quarantine.rejected_rows")}
+
+
+def valid_rows(url, kind: str, *columns: str) -> set[tuple]:
+    with connect(url) as conn:
+        return set(conn.execute(f"select {', '.join(columns)} from ingest.valid_{kind}").fetchall())
+
+
+def test_not_monotonic_quarantines_the_month_a_cumulative_plan_goes_down(tmp_path, warehouse_url):
+    # One folder: master data of the same folder is in force for the rules (reference kinds validate first).
+    folder = tmp_path / "landing" / DAY1.isoformat()
+    land(folder, master("departments", "cadres", "indicators", "projects", "demolition_groups") | {
+        "project_milestones.csv": "project_id,month,planned_cumulative_pct\n"
+                                  "P101,2026-07,10\n"     # 2
+                                  "P101,2026-08,30\n"     # 3
+                                  "P101,2026-09,25\n"     # 4 not_monotonic: below August's 30
+                                  "P101,2026-10,40\n"     # 5 good: above every earlier month
+                                  "P102,2026-08,20\n"     # 6 good: another project is judged on its own
+                                  "P102,2026-09,20\n",    # 7 good: flat is not a decrease
+        "demolition_targets.csv": "group_id,month,target_signed,target_cleared\n"
+                                  "G01,2026-07,10,5\n"    # 2
+                                  "G01,2026-08,8,6\n"     # 3 not_monotonic (target_signed 8 < 10)
+                                  "G01,2026-09,12,4\n"    # 4 not_monotonic (target_cleared 4 < 6)
+                                  "G02,2026-08,5,2\n",    # 5 good
+        "indicator_assignments.csv": "year,dept_code,indicator_code,weight,q1_target,q2_target,q3_target,q4_target\n"
+                                     "2026,D01,K1-01,80,10,20,15,40\n"  # 2 not_monotonic: q3 < q2 (ratio, submission)
+                                     "2026,D01,G1-01,10,5,4,3,2\n"      # 3 good: deduction targets are ignored
+                                     "2026,D01,S1-01,10,,,,\n"          # 4 good
+                                     "2026,D02,K1-01,90,5,,15,20\n"     # 5 missing_value: a blank target is no decrease
+                                     "2026,D02,S1-01,10,,,,\n",         # 6 good
+    })
+    run_day(tmp_path / "landing", DAY1, warehouse_url)
+
+    got = rejected(warehouse_url)
+    assert {key: rule for key, (rule, _) in got.items()} == {
+        ("project_milestones.csv", 4): "not_monotonic",
+        ("demolition_targets.csv", 3): "not_monotonic",
+        ("demolition_targets.csv", 4): "not_monotonic",
+        ("indicator_assignments.csv", 2): "not_monotonic",
+        ("indicator_assignments.csv", 5): "missing_value",
+    }
+    # the message names the column, the value and the month, so the clerk knows which cell to fix
+    assert got[("project_milestones.csv", 4)][1] == (
+        "Row 4: planned_cumulative_pct 25 for 2026-09 is below an earlier month of the same project"
+        " (cumulative values must not decrease)")
+    assert "target_signed 8 for 2026-08" in got[("demolition_targets.csv", 3)][1]
+    assert "target_cleared 4 for 2026-09" in got[("demolition_targets.csv", 4)][1]
+    assert "must not decrease (q1 ≤ q2 ≤ q3 ≤ q4): 10 / 20 / 15 / 40" in got[("indicator_assignments.csv", 2)][1]
+
+    assert valid_rows(warehouse_url, "project_milestones", "project_id", "month") == {
+        ("P101", "2026-07"), ("P101", "2026-08"), ("P101", "2026-10"), ("P102", "2026-08"), ("P102", "2026-09")}
+    assert valid_rows(warehouse_url, "demolition_targets", "group_id", "month") == {
+        ("G01", "2026-07"), ("G02", "2026-08")}
+    assert valid_rows(warehouse_url, "indicator_assignments", "dept_code", "indicator_code") == {
+        ("D01", "G1-01"), ("D01", "S1-01"), ("D02", "S1-01")}
+
+
+def test_head_conflict_sets_a_departments_roster_aside_and_keeps_the_previous_one(tmp_path, warehouse_url):
+    landing = tmp_path / "landing"
+    land(landing / DAY1.isoformat(), master("departments", "cadres"))
+    run_day(landing, DAY1, warehouse_url)
+
+    land(landing / DAY2.isoformat(), {
+        "cadres.csv": "cadre_id,name,dept_code,role,quarterly_base_pay,active\n"
+                      "C00001,赵阳彩,D01,head,12000,true\n"       # 2 head_conflict: D01 has two active heads
+                      "C00011,李明,D01,主要负责人,8000.50,true\n"  # 3 head_conflict
+                      "C00002,鄢中刚,D02,deputy,11000,是\n"        # 4 head_conflict: departments names C00002,
+                      "C00012,张伟,D02,head,9000,true\n"           # 5 head_conflict  the roster makes C00012 head
+                      "C00003,王芳,D03,head,10000,1\n"             # 6 good
+                      "C00013,刘洋,D03,head,9500,false\n",         # 7 good: an inactive head is no second head
+        # D01's staff member C00011 of the previous roster stays valid for events of the day
+        "bonus_penalty.csv": "event_id,dept_code,cadre_id,indicator_code,occurred_on,points,reason\n"
+                             "BP-1,D01,C00011,,2026-08-04,1,表彰\n",
+    })
+    run_day(landing, DAY2, warehouse_url)
+
+    got = rejected(warehouse_url)
+    assert {key: rule for key, (rule, _) in got.items()} == {
+        ("cadres.csv", n): "head_conflict" for n in (2, 3, 4, 5)}
+    two_heads, wrong_head = got[("cadres.csv", 2)][1], got[("cadres.csv", 5)][1]
+    assert "D01" in two_heads and "2 active heads" in two_heads and "C00001" in two_heads and "C00011" in two_heads
+    assert "D02" in wrong_head and "C00012" in wrong_head and "C00002" in wrong_head
+    assert "previous" in two_heads  # the clerk learns the old roster still counts
+
+    with connect(warehouse_url) as conn:
+        day2 = set(conn.execute("select cadre_id from ingest.valid_cadres where _business_date = %s", (DAY2,)))
+        events = conn.execute("select event_id from ingest.valid_bonus_penalty").fetchall()
+    assert day2 == {("C00003",), ("C00013",)}  # D03's roster loads
+    assert events == [("BP-1",)]  # judged by D01's previous roster (C00011 staff of D01), not unknown_cadre
+
+
+def test_unknown_project_is_quarantined_in_plans_and_progress(tmp_path, warehouse_url):
+    folder = tmp_path / "landing" / DAY1.isoformat()
+    land(folder, master("departments", "cadres", "projects") | {
+        "project_milestones.csv": "project_id,month,planned_cumulative_pct\n"
+                                  "P101,2026-08,30\n"      # 2 good
+                                  "P999,2026-08,30\n",     # 3 unknown_project
+        "project_progress__D01.csv": "project_id,as_of_date,cumulative_pct,cumulative_investment\n"
+                                     "P101,2026-08-03,35,1200\n"   # 2 good
+                                     "p0999,2026-08-03,10,100\n",  # 3 unknown_project (P0999 is not P999 either)
+    })
+    run_day(tmp_path / "landing", DAY1, warehouse_url)
+
+    got = rejected(warehouse_url)
+    assert {key: rule for key, (rule, _) in got.items()} == {
+        ("project_milestones.csv", 3): "unknown_project", ("project_progress__D01.csv", 3): "unknown_project"}
+    assert got[("project_progress__D01.csv", 3)][1] == (
+        "Row 3: 项目编号 (project_id) 'p0999' is not a known project in the master data in force on 2026-08-03")
+    assert valid_rows(warehouse_url, "project_milestones", "project_id") == {("P101",)}
+    assert valid_rows(warehouse_url, "project_progress", "project_id") == {("P101",)}
+
+
+def test_unknown_group_is_quarantined_in_targets_and_the_ledger(tmp_path, warehouse_url):
+    folder = tmp_path / "landing" / DAY1.isoformat()
+    land(folder, master("departments", "cadres", "demolition_groups") | {
+        "demolition_targets.csv": "group_id,month,target_signed,target_cleared\n"
+                                  "G01,2026-08,20,10\n"    # 2 good
+                                  "G09,2026-08,20,10\n",   # 3 unknown_group
+        "demolition_ledger__G09.csv": "household_id,zone_id,group_id,status,status_date\n"
+                                      "H0000009,Z1,G09,surveyed,2026-08-01\n",  # 2 unknown_group (sender matches)
+        "demolition_ledger__G01.csv": "household_id,zone_id,group_id,status,status_date\n"
+                                      "H0000001,Z1,G01,surveyed,2026-08-01\n",  # 2 good
+    })
+    run_day(tmp_path / "landing", DAY1, warehouse_url)
+
+    got = rejected(warehouse_url)
+    assert {key: rule for key, (rule, _) in got.items()} == {
+        ("demolition_targets.csv", 3): "unknown_group", ("demolition_ledger__G09.csv", 2): "unknown_group"}
+    assert got[("demolition_ledger__G09.csv", 2)][1] == (
+        "Row 2: 工作组编号 (group_id) 'G09' is not a known work group in the master data in force on 2026-08-03")
+    assert valid_rows(warehouse_url, "demolition_targets", "group_id") == {("G01",)}
+    assert valid_rows(warehouse_url, "demolition_ledger", "household_id") == {("H0000001",)}
+
+
+def test_unknown_zone_is_quarantined_before_the_zone_mismatch_rule(tmp_path, warehouse_url):
+    folder = tmp_path / "landing" / DAY1.isoformat()
+    land(folder, master("departments", "cadres", "demolition_groups") | {
+        "demolition_ledger__G01.csv": "household_id,zone_id,group_id,status,status_date\n"
+                                      "H0000001,Z1,G01,surveyed,2026-08-01\n"   # 2 good
+                                      "H0000002,Z9,G01,surveyed,2026-08-01\n"   # 3 unknown_zone (not zone_mismatch)
+                                      "H0000003,z2,G01,surveyed,2026-08-01\n",  # 4 zone_mismatch: Z2 exists, is G02's
+    })
+    run_day(tmp_path / "landing", DAY1, warehouse_url)
+
+    got = rejected(warehouse_url)
+    assert {key: rule for key, (rule, _) in got.items()} == {
+        ("demolition_ledger__G01.csv", 3): "unknown_zone", ("demolition_ledger__G01.csv", 4): "zone_mismatch"}
+    assert got[("demolition_ledger__G01.csv", 3)][1] == (
+        "Row 3: 片区编号 (zone_id) 'Z9' is not a known zone in the master data in force on 2026-08-03")
+    assert valid_rows(warehouse_url, "demolition_ledger", "household_id") == {("H0000001",)}

@@ -175,18 +175,25 @@ def _target_rules(contract: Contract) -> list:
 def _roster_rules(contract: Contract) -> list:
     role = enum_case(contract, "role", "b.role")
     active = "coalesce(ingest.to_bool(b.active), false)"
+    set_aside = _lit(": the roster of this department is set aside and its previous roster stays in force")
+    # The message says which of the two faults it is, naming the cadres, so the clerk knows what to correct.
     return [_rule("head_conflict", "role", "a department must have exactly the one active head that departments names",
-                  f"""select _load_id, _row_number, _message from (
-  select b._load_id, b._row_number,
-         {_lit('department ')} || upper(b.dept_code) || {_lit(' has ')}
-           || count(*) filter (where {role} = 'head' and {active}) over d
-           || {_lit(' active heads in this roster, or its head is not the one named in departments: the roster of this department is set aside and the previous one stays in force')} as _message,
-         count(*) filter (where {role} = 'head' and {active}) over d as heads,
-         bool_or({role} = 'head' and {active} and upper(b.cadre_id) is distinct from (
-             select dd.head_cadre_id from {in_force('departments')} dd where dd.dept_code = upper(b.dept_code))) over d as wrong_head
-  from b
-  window d as (partition by upper(b.dept_code))) s
-where heads > 1 or wrong_head""")]
+                  f"""with heads as (
+  select upper(b.dept_code) as dept_code, count(*) as n,
+         string_agg(upper(b.cadre_id), ', ' order by upper(b.cadre_id)) as cadre_ids
+  from b where {role} = 'head' and {active}
+  group by upper(b.dept_code))
+select b._load_id, b._row_number,
+       {_lit('department ')} || h.dept_code || case
+         when h.n > 1 then {_lit(' has ')} || h.n || {_lit(' active heads in this roster (')} || h.cadre_ids
+           || {_lit('); it must have exactly one')}
+         else {_lit(': departments names ')} || coalesce(d.head_cadre_id, {_lit('no one')})
+           || {_lit(' as its head, but this roster makes ')} || h.cadre_ids || {_lit(' its active head')}
+       end || {set_aside} as _message
+from b
+join heads h on h.dept_code = upper(b.dept_code)
+left join {in_force('departments')} d on d.dept_code = h.dept_code
+where h.n > 1 or h.cadre_ids is distinct from d.head_cadre_id""")]
 
 
 def _progress_rules(contract: Contract) -> list:
