@@ -274,13 +274,16 @@ class QuarterComputation:
         self.ledger = [r for r in rows["demolition_ledger"] if r["status_date"] <= t]
         self.bonus_penalty = self._events_in_quarter(rows["bonus_penalty"])
         self.supervision = self._events_in_quarter(rows["supervision"])
+        # target_id names a department or a cadre: a code, upper-cased before use like every code (data
+        # contract), though the contract types the column as text and the valid view keeps it as sent
         self.evaluations = [r for r in latest_per_key(
             rows["evaluations"],
-            lambda r: (r["evaluator_group"], r["evaluator_id"], r["target_type"], r["target_id"], r["quarter"]))
+            lambda r: (r["evaluator_group"], r["evaluator_id"], r["target_type"], r["target_id"].upper(),
+                       r["quarter"]))
             if r["quarter"] == str(self.q)]
         self.evaluations_by_target: dict[tuple[str, str], list[Row]] = defaultdict(list)
         for r in self.evaluations:
-            self.evaluations_by_target[(r["target_type"], r["target_id"])].append(r)
+            self.evaluations_by_target[(r["target_type"], r["target_id"].upper())].append(r)
         self.commended = {r["cadre_id"] for r in latest_per_key(
             rows["commendations"], lambda r: (r["cadre_id"], r["quarter"])) if r["quarter"] == str(self.q)}
 
