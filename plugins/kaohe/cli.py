@@ -133,16 +133,9 @@ def cmd_explain(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from kaohe.payroll import publish
-    from kaohe.transform import TransformError, build
+    from kaohe.pipeline import publish
 
-    publication = publish(args.quarter)
-    print(publication.message)
-    if publication.version is not None:
-        # the annual results read the latest published grades (section 7)
-        rebuilt = build(select="cadre_annual_results")
-        if not rebuilt.success:
-            raise TransformError("published, but cadre_annual_results could not be rebuilt: " + "; ".join(rebuilt.failures[:3]))
+    print(publish(args.quarter, dry_run=args.dry_run)["message"])
     return 0
 
 
@@ -178,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("publish", help="publish a quarter's draft pay adjustments as its next version")
     p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    p.add_argument("--dry-run", action="store_true", help="say what would be published, publish nothing")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("demo", help="generate a sample district and run it end to end on the embedded warehouse")

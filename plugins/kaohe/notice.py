@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import shutil
 from collections import OrderedDict
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -313,6 +313,14 @@ def build_notice_html(data: dict) -> str:
           (esc(m.get("last_arrived_on") or "从未报送"), "")] for m in missing],
         None, "missing-table"))
 
+    failures = data.get("failures") or []
+    failures_html = ('<p class="empty">昨日数据处理无故障</p>' if not failures else _table(
+        ["时间", "流程", "环节", "业务日期", "原因"],
+        [[(esc(f"{f['failed_at']:%m-%d %H:%M}" if isinstance(f.get("failed_at"), datetime) else f.get("failed_at")), ""),
+          (esc(f.get("dag_id")), ""), (esc(f.get("task_id") or "整次运行"), ""), (esc(f.get("business_date") or ""), ""),
+          (esc(_first_line(f.get("error"))), "")] for f in failures],
+        None, "failures-table"))
+
     sections = [
         ("summary", "一、今日概况", f'<div class="summary">{summary}</div>'),
         ("red", f"二、红色预警指标(进度比低于{esc(pct(data.get('red_pace'), 0)) if data.get('red_pace') is not None else '红色阈值'})",
@@ -328,6 +336,7 @@ def build_notice_html(data: dict) -> str:
          + '<p class="note">本月尚未结束的,按截至通报日的台账计算;目标为0或未下达的按完成计。</p>'),
         ("funnel", f"八、各片区征迁户数漏斗({esc(month)})", funnel_chart(data.get("funnel") or [])),
         ("submissions", "九、报送情况", missing_html),
+        ("failures", "十、昨日数据处理故障(运维)", failures_html),
     ]
     body = "".join(f'<section id="{sid}"><h2>{title}</h2>{content}</section>' for sid, title, content in sections)
     return (
@@ -340,6 +349,11 @@ def build_notice_html(data: dict) -> str:
         f"完成进度 = 本季度新增完成 / 本季度新增目标(为负:累计完成尚未达到上季度累计目标)</div>"
         f"{body}<footer>安康高新区考核办 · 数据来源:各部门报送(考核数据仓库)</footer></main></body></html>\n"
     )
+
+
+def _first_line(text) -> str:
+    line = (str(text or "").strip().splitlines() or [""])[0]
+    return line if len(line) <= 160 else line[:159] + "…"
 
 
 KIND_LABELS = {"indicator_progress": "指标进度(每日)", "project_progress": "项目进度(每周)"}
@@ -379,6 +393,14 @@ def fetch_notice_data(conn, business_date: date) -> dict:
         select dept_code, dept_name, kind, last_arrived_on
         from marts.submission_completeness where business_date = %s and not arrived
         order by kind, dept_code""", (business_date,))
+    # what failed in the runs for the previous business date (or, undated, during that day): operators read this first
+    failures = _rows(conn, """
+        select failed_at, dag_id, task_id, business_date::text as business_date, error
+        from ops.run_failures
+        where final  -- attempts that Airflow retried are in ops.run_failures too, not in the notice
+          and (business_date = %s::date - 1
+               or (business_date is null and failed_at >= %s::date - 1 and failed_at < %s::date))
+        order by failed_at""", (business_date, business_date, business_date))
     # the thresholds in force on the day, for the section titles (rules are data)
     params = {r["param"]: r["value"] for r in _rows(conn, """
         select distinct on (param) param, value from rules.rule_parameters
@@ -387,7 +409,7 @@ def fetch_notice_data(conn, business_date: date) -> dict:
     return {"business_date": business_date, "month": month, "warnings": warnings, "groups": groups,
             "red_pace": params.get("red_pace"), "yellow_pace": params.get("yellow_pace"),
             "funnel": list(OrderedDict((r["zone_id"], r) for r in funnel_rows).values()),
-            "missing_submissions": missing}
+            "missing_submissions": missing, "failures": failures}
 
 
 def render_notice(business_date: date, url: str | None = None, out_dir: Path | None = None) -> Path:

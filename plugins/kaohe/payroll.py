@@ -202,8 +202,8 @@ def quarter_end(quarter: str) -> date:
     return date.fromordinal(date(year, 3 * number + 1, 1).toordinal() - 1)
 
 
-def publish(quarter: str, url: str | None = None) -> Publication:
-    """Freeze the quarter's draft rows as its next version (rule 4)."""
+def publish(quarter: str, url: str | None = None, dry_run: bool = False) -> Publication:
+    """Freeze the quarter's draft rows as its next version (rule 4); a dry run only says what it would do."""
     from kaohe.warehouse import connect
 
     quarter = quarter.strip().upper()
@@ -216,10 +216,14 @@ def publish(quarter: str, url: str | None = None) -> Publication:
         if latest_run is None or latest_run < last_day:
             raise PublishError(f"{quarter} cannot be published: its last day {last_day} has not been run"
                                f" (latest business date run: {latest_run or 'none'})")
-        published = conn.execute(
-            """update payroll.quarterly_adjustments set status = 'published', published_at = now()
-               where quarter = %s and status = 'draft'
-               returning version, delta_to_pay""", (quarter,)).fetchall()
+        if dry_run:
+            published = conn.execute("select version, delta_to_pay from payroll.quarterly_adjustments"
+                                     " where quarter = %s and status = 'draft'", (quarter,)).fetchall()
+        else:
+            published = conn.execute(
+                """update payroll.quarterly_adjustments set status = 'published', published_at = now()
+                   where quarter = %s and status = 'draft'
+                   returning version, delta_to_pay""", (quarter,)).fetchall()
         if not published:
             (current,) = conn.execute("select max(version) from payroll.publications where quarter = %s",
                                       (quarter,)).fetchone()
@@ -228,6 +232,10 @@ def publish(quarter: str, url: str | None = None) -> Publication:
                                f"nothing to publish for {quarter}: nothing changed since the last publication ({state})")
         version = published[0][0]
         total = sum((delta for _, delta in published), Decimal(0))
+        if dry_run:
+            return Publication(quarter, None, len(published), total,
+                               f"dry run: would publish {quarter} version {version}: {len(published)} rows,"
+                               f" delta_to_pay total {total:+,} yuan")
         conn.execute("insert into payroll.publications (quarter, version, rows, total_delta, published_at)"
                      " values (%s, %s, %s, %s, now())", (quarter, version, len(published), total))
     return Publication(quarter, version, len(published), total,

@@ -81,6 +81,22 @@ def payroll(business_date: date, url: str | None = None) -> dict:
     return refresh_drafts(business_date, url)
 
 
+def publish(quarter: str, dry_run: bool = False, url: str | None = None) -> dict:
+    """`kaohe publish` and the kaohe_publish DAG: publish the quarter's drafts, then rebuild
+    the annual results, which read the latest published grades (section 7)."""
+    from kaohe.payroll import publish as publish_quarter
+    from kaohe.transform import TransformError, build
+
+    publication = publish_quarter(quarter, url, dry_run=dry_run)
+    if publication.version is not None:
+        rebuilt = build(url, select="cadre_annual_results")
+        if not rebuilt.success:
+            raise TransformError(f"{publication.message}, but cadre_annual_results could not be rebuilt: "
+                                 + "; ".join(rebuilt.failures[:3]))
+    return {"quarter": publication.quarter, "version": publication.version, "rows": publication.rows,
+            "total_delta": str(publication.total_delta), "message": publication.message}
+
+
 def notice(business_date: date, url: str | None = None) -> dict:
     """The daily notice (日督查日通报) for the date, from the marts just built."""
     from kaohe.notice import render_notice

@@ -119,6 +119,8 @@ create table if not exists ops.run_failures (
     error          text not null,
     failed_at      timestamptz not null default clock_timestamp()
 );
+-- false: the attempt failed and Airflow retried it (a transient fault, recovered or not yet)
+alter table ops.run_failures add column if not exists final boolean not null default true;
 
 create table if not exists ops.runs (
     run_id         text not null,

@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 
+from kaohe.assets import MARTS
 from kaohe.settings import dags_dir, project_root
 
 pytestmark = pytest.mark.integration
@@ -28,6 +29,10 @@ def _dagbag_report(tmp_path) -> str:
                 "timezone": str(dag.timezone),
                 "max_active_runs": dag.max_active_runs,
                 "params": sorted(dag.params.keys()),
+                "outlets": {{t.task_id: sorted(a.name for a in t.outlets) for t in dag.tasks if t.outlets}},
+                "schedule_assets": sorted(a.name for a in getattr(dag.timetable.asset_condition, "objects", []))
+                                   if hasattr(dag.timetable, "asset_condition") else [],
+                "manual_only": type(dag.timetable).__name__ == "NullTimetable",
             }}
         print("REPORT" + json.dumps(out))
     """)
@@ -45,9 +50,19 @@ def test_every_dag_imports_and_kaohe_daily_is_wired(tmp_path):
     report = json.loads(_dagbag_report(tmp_path))
     assert report["errors"] == {}
     daily = report["dags"]["kaohe_daily"]
-    assert daily["tasks"] == ["discover", "load", "notice", "payroll", "summarise", "transform", "validate"]
-    assert daily["edges"] == [["discover", "load"], ["load", "validate"], ["notice", "summarise"],
-                              ["payroll", "notice"], ["transform", "payroll"], ["validate", "transform"]]
+    assert daily["tasks"] == ["discover", "load", "payroll", "summarise", "transform", "validate", "wait_for_landing"]
+    assert daily["edges"] == [["discover", "load"], ["load", "validate"], ["payroll", "summarise"],
+                              ["transform", "payroll"], ["validate", "transform"], ["wait_for_landing", "discover"]]
+    assert daily["outlets"]["transform"] == sorted(f"marts.{m}" for m in MARTS)
+    assert daily["outlets"]["payroll"] == ["payroll.quarterly_adjustments"]
+    notice = report["dags"]["kaohe_notice"]
+    assert notice["tasks"] == ["render"]
+    # data-aware: the notice runs when the marts it reads are refreshed, not on a clock
+    assert notice["schedule_assets"] == ["marts.daily_warnings", "marts.demolition_funnel",
+                                         "marts.demolition_group_months", "marts.submission_completeness"]
+    publish = report["dags"]["kaohe_publish"]
+    assert publish["tasks"] == ["publish"] and publish["schedule_assets"] == [] and publish["manual_only"]
+    assert {"quarter", "dry_run"} <= set(publish["params"])
     assert daily["max_active_runs"] == 1
     assert "Asia/Shanghai" in daily["timezone"]
     assert {"business_date", "landing"} <= set(daily["params"])

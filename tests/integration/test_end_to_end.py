@@ -117,7 +117,10 @@ def test_a_failing_task_fails_the_run_with_its_reason(tmp_path, warehouse_url):
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("kaohe run: 2026-09-29: task transform failed")
     with connect(warehouse_url) as conn:
-        assert conn.execute("select task_id from ops.run_failures").fetchall() == [("transform",)]
+        recorded = conn.execute("select task_id, error from ops.run_failures order by failure_id").fetchall()
+    # the task's failure, then the DAG run's (task_id null) naming the failed task
+    assert [task for task, _ in recorded] == ["transform", None]
+    assert "dbt" in recorded[0][1] and "failed tasks: transform" in recorded[1][1]
 
 
 def test_explain_tells_how_a_department_score_came_about(district):

@@ -291,3 +291,37 @@ def test_rows_dated_after_a_quarter_never_change_it(district_copy, tmp_path):
     with connect(url) as conn:  # the events did land: they count in Q4
         assert conn.execute("select grade, grade_reason from marts.cadre_quarter_grades where cadre_id = %s"
                             " and quarter = '2026Q4'", (cadre,)).fetchone() == ("D", "sanction")
+
+
+def test_the_kaohe_publish_dag_looks_first_then_publishes(district_copy):
+    """The payroll release as an auditable Airflow run: the stock `airflow dags test` of kaohe_publish."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from kaohe.airflow_runner import airflow_env, airflow_lock, ensure_airflow_db
+
+    landing, url = district_copy
+    env = {**os.environ, **airflow_env(url, landing)}
+    airflow = Path(sys.executable).with_name("airflow")
+
+    def trigger(conf: dict) -> subprocess.CompletedProcess:
+        with airflow_lock():
+            ensure_airflow_db(env)
+            return subprocess.run([str(airflow), "dags", "test", "kaohe_publish", "--conf", json.dumps(conf)],
+                                  env=env, capture_output=True, text=True, timeout=600)
+
+    def publications():
+        with connect(url) as conn:
+            return conn.execute("select quarter, version from payroll.publications").fetchall()
+
+    drafts = len(adjustments(url, status="draft"))
+    looked = trigger({"quarter": Q3})  # dry_run is on by default
+    assert looked.returncode == 0, looked.stdout[-2000:] + looked.stderr[-2000:]
+    assert f"dry run: would publish {Q3} version 1: {drafts} rows" in looked.stdout + looked.stderr
+    assert publications() == []
+    published = trigger({"quarter": Q3, "dry_run": False})
+    assert published.returncode == 0, published.stdout[-2000:] + published.stderr[-2000:]
+    assert publications() == [(Q3, 1)]
+    assert len(adjustments(url, status="published")) == drafts

@@ -257,3 +257,20 @@ def test_latest_follows_the_newest_date(tmp_path: Path, monkeypatch: pytest.Monk
     notice.render_notice(date(2026, 7, 2), out_dir=tmp_path)
     notice.render_notice(date(2026, 6, 15), out_dir=tmp_path)  # re-rendering an older day
     assert "2026-07-02" in (tmp_path / "latest.html").read_text(encoding="utf-8")
+
+
+def test_yesterdays_failures_are_listed_for_operators():
+    from datetime import datetime
+
+    quiet = parse(notice.build_notice_html(fake_data()))
+    assert "昨日数据处理故障" in quiet.sections["failures"] and "昨日数据处理无故障" in "".join(quiet.text_parts)
+    failed = fake_data(failures=[
+        {"failed_at": datetime(2026, 6, 14, 20, 7), "dag_id": "kaohe_daily", "task_id": "transform",
+         "business_date": "2026-06-14", "error": "TransformError: dbt build failed: relation missing\n  detail"},
+        {"failed_at": datetime(2026, 6, 14, 20, 8), "dag_id": "kaohe_daily", "task_id": None,
+         "business_date": "2026-06-14", "error": "DAG run failed (task_failure); failed tasks: transform"},
+    ])
+    rows = parse(notice.build_notice_html(failed)).rows["failures-table"]
+    assert rows == [["06-14 20:07", "kaohe_daily", "transform", "2026-06-14", "TransformError: dbt build failed: relation missing"],
+                    ["06-14 20:08", "kaohe_daily", "整次运行", "2026-06-14",
+                     "DAG run failed (task_failure); failed tasks: transform"]]
