@@ -15,7 +15,7 @@ from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from kaohe.assets import MART_ASSETS, PAYROLL_ASSET
-from kaohe.dag_support import context_values, default_args
+from kaohe.dag_support import context_values, default_args, heavy_task
 from kaohe.ops import record_dag_failure
 from kaohe.sensors import LandingFolderSensor
 
@@ -49,12 +49,12 @@ def kaohe_daily():
         pipeline, business_date, landing, url = context_values()
         return pipeline.load(landing, business_date, url)
 
-    @task
+    @task(**heavy_task())
     def validate(loaded: dict) -> dict:
         pipeline, business_date, _, url = context_values()
         return pipeline.validate(business_date, url)
 
-    @task(outlets=list(MART_ASSETS.values()))
+    @task(outlets=list(MART_ASSETS.values()), **heavy_task())
     def transform(validated: dict, **context) -> dict:
         pipeline, business_date, _, url = context_values()
         built = pipeline.transform(business_date, url)

@@ -27,6 +27,14 @@ def default_args(retries: int | None = None) -> dict:
     }
 
 
+def heavy_task() -> dict:
+    """Task arguments for the heavy steps (validate, transform): on a deployment that sets
+    KAOHE_HEAVY_QUEUE they go to that Celery queue, served by workers started with
+    `airflow celery worker --queues <it>` on bigger machines."""
+    queue = os.environ.get("KAOHE_HEAVY_QUEUE")
+    return {"queue": queue} if queue else {}
+
+
 def warehouse_url() -> str | None:
     """The ``warehouse`` Airflow connection (AIRFLOW_CONN_WAREHOUSE), else kaohe's own default."""
     from airflow.sdk import BaseHook
