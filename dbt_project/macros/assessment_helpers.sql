@@ -30,3 +30,46 @@ to_char({{ day }}, 'YYYY-MM')
 {% macro assessment_param_or(name, as_of, rulebook_value) -%}
 coalesce({{ rule_param(name, as_of) }}, {{ rulebook_value }})
 {%- endmacro %}
+
+{# Events in force (加减分事项, 督办问责): one row per event_id, its latest delivery (highest
+   load, then row). A re-delivery with identical `content_columns` changes nothing — the
+   lineage keeps citing the delivery that first carried the current content — and
+   withdrawn = true removes the event. #}
+{% macro assessment_events_in_force(deliveries_relation, content_columns, columns) -%}
+with deliveries as (
+    select
+        *,
+        jsonb_build_array({{ content_columns | join(', ') }}, coalesce(withdrawn, false)) as content
+    from {{ deliveries_relation }}
+),
+
+versioned as (
+    select
+        *,
+        row_number() over (partition by event_id order by load_id desc, row_number desc) as newest,
+        content is distinct from lag(content) over (partition by event_id order by load_id, row_number) as changed
+    from deliveries
+),
+
+-- the delivery that first carried the current content
+first_carrier as (
+    select distinct on (v.event_id) v.event_id, v.file_name, v.row_number, v.delivered_on
+    from versioned v
+    join versioned cur on cur.event_id = v.event_id and cur.newest = 1
+    where v.changed and (v.load_id, v.row_number) <= (cur.load_id, cur.row_number)
+    order by v.event_id, v.load_id desc, v.row_number desc
+)
+
+select
+    {%- for column in columns %}
+    v.{{ column }},
+    {%- endfor %}
+    ingest.quarter_of(v.occurred_on) as quarter,
+    f.delivered_on,
+    f.file_name,
+    f.row_number
+from versioned v
+join first_carrier f on f.event_id = v.event_id
+where v.newest = 1
+    and not coalesce(v.withdrawn, false)
+{%- endmacro %}

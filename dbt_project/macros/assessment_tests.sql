@@ -1,13 +1,5 @@
 {# Data tests of the assessment marts. #}
 
-{# No two rows share the same values of `columns` (a grain). #}
-{% test assessment_unique_combination(model, columns) %}
-select {{ columns | join(', ') }}, count(*) as n
-from {{ model }}
-group by {{ columns | join(', ') }}
-having count(*) > 1
-{% endtest %}
-
 {# Section 8: the lineage rows of every department score add up to it exactly, and
    every scored department has lineage (and no lineage exists without a score). #}
 {% test assessment_lineage_adds_up_to_dept_scores(model, scores) %}

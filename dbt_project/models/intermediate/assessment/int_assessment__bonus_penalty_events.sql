@@ -1,45 +1,7 @@
--- 加减分事项 in force: one row per event_id, its latest delivery (highest load, then
--- row). A re-delivery with identical content changes nothing (the lineage keeps citing
--- the delivery that first carried the current content); withdrawn = true removes it.
-with deliveries as (
-    select
-        *,
-        jsonb_build_array(dept_code, cadre_id, indicator_code, occurred_on, points, reason, document_no,
-                          coalesce(withdrawn, false)) as content
-    from {{ ref('stg_ingest__bonus_penalty') }}
-),
-
-versioned as (
-    select
-        *,
-        row_number() over (partition by event_id order by load_id desc, row_number desc) as newest,
-        content is distinct from lag(content) over (partition by event_id order by load_id, row_number) as changed
-    from deliveries
-),
-
--- the delivery that first carried the current content
-first_carrier as (
-    select distinct on (v.event_id) v.event_id, v.file_name, v.row_number, v.delivered_on
-    from versioned v
-    join versioned cur on cur.event_id = v.event_id and cur.newest = 1
-    where v.changed and (v.load_id, v.row_number) <= (cur.load_id, cur.row_number)
-    order by v.event_id, v.load_id desc, v.row_number desc
-)
-
-select
-    v.event_id,
-    v.dept_code,
-    v.cadre_id,
-    v.indicator_code,
-    v.occurred_on,
-    ingest.quarter_of(v.occurred_on) as quarter,
-    v.points,
-    v.reason,
-    v.document_no,
-    f.delivered_on,
-    f.file_name,
-    f.row_number
-from versioned v
-join first_carrier f on f.event_id = v.event_id
-where v.newest = 1
-    and not coalesce(v.withdrawn, false)
+-- 加减分事项 in force: one row per event_id, its latest delivery; withdrawn removed
+-- (macro assessment_events_in_force).
+{{ assessment_events_in_force(
+    ref('stg_ingest__bonus_penalty'),
+    content_columns=['dept_code', 'cadre_id', 'indicator_code', 'occurred_on', 'points', 'reason', 'document_no'],
+    columns=['event_id', 'dept_code', 'cadre_id', 'indicator_code', 'occurred_on', 'points', 'reason', 'document_no'],
+) }}

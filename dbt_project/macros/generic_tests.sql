@@ -1,0 +1,7 @@
+{# Generic data test: no two rows share the same values of `columns` (the grain of a model). #}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
