@@ -1,53 +1,16 @@
--- Indicator assignments in force on the business date, with the indicator's
--- definition from the library in force that day ("as of day t").
--- A department-year whose rows in the latest snapshot were quarantined as a
--- whole (weights_sum) keeps its previous valid assignments (data contract).
+-- Indicator assignments in force on the business date, with the indicator's definition
+-- from the library in force that day ("as of day t"). The validity intervals are the
+-- assessment's (one definition of "in force", including the weights_sum fallback).
 with assignments as (
-    select * from {{ ref('stg_ingest__indicator_assignments') }}
-    where snapshot_date <= {{ monitoring_business_date() }}
+    select * from {{ ref('int_assessment__assignments_in_force') }}
+    where in_force_from <= {{ monitoring_business_date() }}
+        and {{ monitoring_business_date() }} < in_force_until
 ),
 
 indicators as (
-    select * from {{ monitoring_in_force(ref('stg_ingest__indicators'), monitoring_business_date()) }}
-),
-
-rejected as (
-    select * from {{ source('quarantine', 'rejected_rows') }}
-    where kind = 'indicator_assignments' and rule = 'weights_sum'
-),
-
-latest_snapshot as (
-    select max(snapshot_date) as snapshot_date from assignments
-),
-
--- department-years set aside in the latest snapshot by the weights_sum rule
-set_aside as (
-    select distinct
-        (r.raw ->> 'year')::int as year,
-        upper(trim(r.raw ->> 'dept_code')) as dept_code
-    from rejected r
-    join latest_snapshot l on r.business_date = l.snapshot_date
-    where r.raw ->> 'year' ~ '^[0-9]{4}$'
-),
-
--- for those, the latest earlier snapshot that had valid rows for them
-fallback as (
-    select a.year, a.dept_code, max(a.snapshot_date) as snapshot_date
-    from assignments a
-    join set_aside s on s.year = a.year and s.dept_code = a.dept_code
-    group by a.year, a.dept_code
-),
-
-in_force as (
-    select a.*
-    from assignments a
-    join latest_snapshot l on a.snapshot_date = l.snapshot_date
-    union all
-    select a.*
-    from assignments a
-    join fallback f on f.year = a.year and f.dept_code = a.dept_code and f.snapshot_date = a.snapshot_date
-    -- a fallback can only come from an earlier snapshot
-    where a.snapshot_date < (select snapshot_date from latest_snapshot)
+    select * from {{ ref('int_assessment__indicators_in_force') }}
+    where in_force_from <= {{ monitoring_business_date() }}
+        and {{ monitoring_business_date() }} < in_force_until
 )
 
 select
@@ -66,5 +29,5 @@ select
     a.snapshot_date,
     a.file_name,
     a.row_number
-from in_force a
+from assignments a
 join indicators i on i.indicator_code = a.indicator_code
