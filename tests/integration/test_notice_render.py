@@ -141,7 +141,8 @@ def test_title_and_labels_are_the_chinese_ones(rendered):
     assert rendered["title"] == title and rendered["h1"] == title
     assert [re.sub(r"[((].*", "", s) for s in rendered["sections"]] == [
         "一、今日概况", "二、红色预警指标", "三、黄色预警指标", "四、预警指标完成进度与时间进度对比",
-        "五、拟督办重点项目", "六、进度滞后重点项目", "七、征迁工作组月度排名", "八、各片区征迁户数漏斗", "九、报送情况"]
+        "五、拟督办重点项目", "六、进度滞后重点项目", "七、征迁工作组月度排名", "八、各片区征迁户数漏斗", "九、报送情况",
+        "十、昨日数据处理故障"]
     assert "低于60%" in rendered["sections"][1] and "低于80%" in rendered["sections"][2]  # thresholds in force
     assert "(2026-10)" in rendered["sections"][6]
     assert [label for _, label in rendered["cards"]] == [
