@@ -27,7 +27,8 @@ RUN uv export --frozen --no-dev --no-emit-project --no-header -o /tmp/requiremen
  && uv pip install --requirements /tmp/requirements.txt \
  && rm /tmp/requirements.txt \
  && python -c "from importlib.metadata import version as v; \
-      [v(d) for d in ('apache-airflow-providers-celery', 'celery', 'redis', 'dbt-postgres')]"
+      [v(d) for d in ('apache-airflow-providers-celery', 'celery', 'redis', 'dbt-postgres')]" \
+ && python -c "import airflow.providers.celery.executors.celery_executor"
 
 # 2. The project: the kaohe package (and the `kaohe` command), its dbt project,
 #    expectations and DAGs. --no-deps: the dependencies are the locked ones above.

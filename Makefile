@@ -19,22 +19,10 @@ setup: $(STAMP)
 demo: setup
 	$(VENV)/bin/kaohe demo
 
-# tests/integration/test_notice_render.py renders the daily notice in Chromium with a Chinese font: install both
-# when missing (Debian/Ubuntu), or say how to. The test fails, never skips, without them.
+# Some tests need Debian packages: Chromium and a Chinese font (notice and dashboard screenshots), Redis (the
+# Celery deployment test). scripts/ensure-system-packages.sh installs what is missing, or says how to.
 test: setup
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
-		if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
-		else SUDO="none"; fi; \
-		if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null 2>&1; then \
-			echo "make test: chromium and fonts-noto-cjk are needed and cannot be installed here (not root, no sudo" \
-				"or no apt-get): install them, e.g. apt-get install -y chromium fonts-noto-cjk" >&2; \
-		else \
-			echo "installing chromium and fonts-noto-cjk for the notice rendering test"; \
-			{ $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } \
-				|| echo "make test: installing chromium failed; the notice rendering test will fail" >&2; \
-		fi; \
-	fi
+	@scripts/ensure-system-packages.sh
 	$(VENV)/bin/pytest
 
 test-fast: setup
