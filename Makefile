@@ -19,6 +19,24 @@ setup: $(STAMP)
 demo: setup
 	$(VENV)/bin/kaohe demo
 
+# Superset dashboards over the marts (after `make demo`): Superset in its own locked venv (bi/superset/uv.lock; it pins
+# SQLAlchemy 1.4, the project needs 2.x), metadata and the generated admin password in .kaohe/superset/, the
+# dashboards imported from bi/superset/bundle/ as the read-only role kaohe_bi. `make bi-stop` stops it.
+.PHONY: bi bi-stop
+BI_PORT        ?= 8088
+SUPERSET_VENV  := .kaohe/superset-venv
+SUPERSET_HOME  := .kaohe/superset
+bi: setup
+	@KAOHE_UV="$(UV)" $(PYTHON) bi/superset/provision.py install --venv $(SUPERSET_VENV) >/dev/null
+	@$(VENV)/bin/kaohe warehouse start >/dev/null
+	@$(SUPERSET_VENV)/bin/python bi/superset/provision.py start --home $(SUPERSET_HOME) --bind 127.0.0.1:$(BI_PORT) \
+		--warehouse-url "$$($(VENV)/bin/kaohe warehouse url)"
+	@echo "  stop it with: make bi-stop"
+
+bi-stop:
+	@if [ -x $(SUPERSET_VENV)/bin/python ]; then $(SUPERSET_VENV)/bin/python bi/superset/provision.py stop \
+		--home $(SUPERSET_HOME); fi
+
 # Some tests need Debian packages: Chromium and a Chinese font (notice and dashboard screenshots), Redis (the
 # Celery deployment test). scripts/ensure-system-packages.sh installs what is missing, or says how to.
 test: setup

@@ -34,6 +34,9 @@ AIRFLOW_SERVICES = [
 ]
 LONG_RUNNING = [s for s in AIRFLOW_SERVICES if s != "airflow-init"]
 API_SERVER = "airflow-apiserver"
+SUPERSET = "superset"  # the dashboards (bi/superset/): its own image, its own metadata database
+SUPERSET_DIR = REPO / "bi" / "superset"
+PUBLISHERS = {API_SERVER, SUPERSET}  # the only services with a port on the host, on 127.0.0.1
 
 # repo folder -> where it is mounted in every Airflow container
 CODE_MOUNTS = {
@@ -144,7 +147,7 @@ def services(compose) -> dict:
 
 
 def test_expected_services_exist(services):
-    missing = {"postgres", "redis", *AIRFLOW_SERVICES} - set(services)
+    missing = {"postgres", "redis", *AIRFLOW_SERVICES, SUPERSET} - set(services)
     assert not missing, f"services missing from docker-compose.yml: {sorted(missing)}"
 
 
@@ -331,7 +334,9 @@ def test_no_literal_secret_anywhere_in_the_files(compose_text):
     # after removing the ${VAR} references, nothing may be left where a secret goes
     literal = re.compile(r"(?i)(password|passwd|secret|token)[\"']?\s*[:=]\s*[\"']?[^\s\"'#,}]+")
     url_password = re.compile(r"://[^/\s:@]+:[^@\s]+@")
-    for path, text in [(COMPOSE, compose_text), (DOCKERFILE, DOCKERFILE.read_text(encoding="utf-8"))]:
+    superset_dockerfile = SUPERSET_DIR / "Dockerfile"
+    for path, text in [(COMPOSE, compose_text), (DOCKERFILE, DOCKERFILE.read_text(encoding="utf-8")),
+                       (superset_dockerfile, superset_dockerfile.read_text(encoding="utf-8"))]:
         for n, line in enumerate(text.splitlines(), 1):
             if not line.lstrip().startswith("#"):
                 bare = VAR_REF.sub("", line)
@@ -344,20 +349,21 @@ def test_no_literal_secret_anywhere_in_the_files(compose_text):
 # --------------------------------------------------------------------------- network exposure
 
 
-def test_only_the_api_server_publishes_a_port_on_localhost(services):
+def test_only_the_api_server_and_superset_publish_ports_on_localhost(services):
     for name, svc in services.items():
         assert svc.get("network_mode") != "host", f"{name} uses the host network"
-        if name != API_SERVER:
+        if name not in PUBLISHERS:
             assert not svc.get("ports"), f"{name} publishes ports {svc.get('ports')}"
-    ports = services[API_SERVER].get("ports") or []
-    assert ports, "the api-server publishes no port"
-    for port in ports:
-        if isinstance(port, dict):
-            host_ip = substitute(str(port.get("host_ip", "")))
-        else:
-            parts = substitute(str(port)).split(":")
-            host_ip = parts[0] if len(parts) == 3 else ""
-        assert host_ip == "127.0.0.1", f"api-server port {port} is not bound to 127.0.0.1 by default"
+    for name in sorted(PUBLISHERS):
+        ports = services[name].get("ports") or []
+        assert ports, f"{name} publishes no port"
+        for port in ports:
+            if isinstance(port, dict):
+                host_ip = substitute(str(port.get("host_ip", "")))
+            else:
+                parts = substitute(str(port)).split(":")
+                host_ip = parts[0] if len(parts) == 3 else ""
+            assert host_ip == "127.0.0.1", f"{name} port {port} is not bound to 127.0.0.1 by default"
 
 
 def test_postgres_and_redis_have_healthchecks(services):
@@ -434,3 +440,70 @@ def test_dockerfile_installs_the_lock_then_the_project():
         assert any(re.search(rf"(^|\s){folder}/?(\s|$)", r) for r in copied), f"the Dockerfile does not copy {folder}/"
     assert re.search(r"uv pip install[^\n]*\s\.(\s|$)|uv sync[^\n]*--frozen", text), "the project itself is not installed"
     assert re.search(r"UV_COMPILE_BYTECODE=1|--compile-bytecode|compileall", text), "bytecode is not compiled"
+
+
+# --------------------------------------------------------------------------- Superset (the dashboards)
+
+
+def test_superset_image_is_built_from_its_own_lock(services):
+    svc = services[SUPERSET]
+    build = svc["build"]
+    context = SUPERSET_DIR if isinstance(build, str) else REPO / build.get("context", ".")
+    dockerfile = context / ("Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile"))
+    assert context.resolve() == SUPERSET_DIR.resolve(), "superset is built from bi/superset/"
+    assert dockerfile.is_file()
+    assert svc.get("image") != "${KAOHE_IMAGE:-kaohe-airflow:latest}", "Superset must not share the Airflow image"
+    text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
+    assert re.search(r"COPY[^\n]*pyproject\.toml[^\n]*uv\.lock", text), "the lock is copied before installing"
+    assert re.search(r"uv sync[^\n]*--frozen", text), "Superset is installed exactly as locked"
+    for needed in ("provision.py", "superset_config.py", "bundle/"):
+        assert needed in text, f"the image lacks {needed}"
+    assert re.search(r'CMD \[[^\]]*"provision\.py", "up"', text), "the container must provision and serve (up)"
+    # the pins that make Superset 6.1 start (docs: verified-facts), in its own lock, with SQLAlchemy 1.4
+    lock = {p["name"]: p["version"] for p in tomllib.loads((SUPERSET_DIR / "uv.lock").read_text())["package"]}
+    assert lock.get("apache-superset", "").startswith("6.1.")
+    assert lock.get("flask-caching") == "2.3.1"
+    assert lock.get("sqlalchemy", "").startswith("1.4.")
+    assert {"psycopg2-binary", "cachetools", "rich"} <= set(lock)
+
+
+def test_superset_metadata_database_is_created_by_the_init_script(services):
+    env = env_of(services[SUPERSET])
+    url = urlsplit(substitute(env["SUPERSET_METADATA_URI"]))
+    assert url.scheme.startswith("postgresql") and url.hostname == "postgres"
+    sql = INIT_SQL.read_text(encoding="utf-8")
+    database, user = url.path.lstrip("/"), url.username
+    assert re.search(rf"(?i)create\s+database\s+{database}\s+owner\s+{user}\b", sql)
+    assert re.search(rf"(?i)create\s+role\s+{user}\s+login\b", sql)
+    assert re.search(rf"(?i)revoke\s+connect[^;]*on\s+database\s+{database}\s+from\s+public", sql)
+    assert services[SUPERSET]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_superset_reads_the_warehouse_as_the_bi_role(services):
+    env = env_of(services[SUPERSET])
+    bi = urlsplit(substitute(env["KAOHE_BI_WAREHOUSE_URL"]))
+    warehouse = urlsplit(substitute(env_of(services["airflow-worker"])["KAOHE_WAREHOUSE_URL"]))
+    assert bi.username == "kaohe_bi", "the dashboards read the marts as the read-only role, never as the owner"
+    assert (bi.hostname, bi.port, bi.path) == (warehouse.hostname, warehouse.port, warehouse.path)
+    # the same password the init script gives kaohe_bi
+    assert VAR_REF.fullmatch(env["KAOHE_BI_WAREHOUSE_URL"].split("://", 1)[1].rsplit("@", 1)[0].partition(":")[2]) \
+        .group("name") == "KAOHE_BI_PASSWORD"
+    assert "KAOHE_BI_PASSWORD" in env_of(services["postgres"])
+
+
+def test_superset_has_a_healthcheck(services):
+    check = services[SUPERSET].get("healthcheck") or {}
+    test = check.get("test")
+    text = " ".join(test) if isinstance(test, list) else str(test or "")
+    assert not check.get("disable") and "/health" in text
+
+
+def test_the_dashboards_bundle_holds_no_password():
+    bundle = SUPERSET_DIR / "bundle"
+    databases = list((bundle / "databases").glob("*.yaml"))
+    assert databases, "the bundle has no database"
+    for path in databases:
+        database = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert urlsplit(database["sqlalchemy_uri"]).password is None, f"{path.name}: a password in the URI"
+        assert urlsplit(database["sqlalchemy_uri"]).username == "kaohe_bi"
+        assert not database.get("password")
