@@ -8,7 +8,7 @@ from airflow.sdk import Asset
 
 MARTS = [
     "dept_quarter_scores", "cadre_quarter_grades", "score_lineage", "grade_decisions", "dept_month_scores",
-    "dept_period_scores", "cadre_annual_results", "daily_warnings", "key_project_status", "submission_completeness",
+    "dept_period_scores", "cadre_annual_results", "cadre_grade_distribution", "daily_warnings", "key_project_status", "submission_completeness",
     "demolition_group_months", "demolition_group_quarters", "demolition_zone_months", "demolition_funnel",
 ]
 

@@ -5,11 +5,19 @@ with quarters as (
     select * from {{ ref('int_assessment__quarters') }}
 ),
 
+latest_day as (
+    select max(business_date) as last_day
+    from {{ source('quarantine', 'file_loads') }}
+    where status in ('loaded', 'superseded')
+),
+
+-- the months of each quarter that have begun (no scores for months still to come)
 months as (
     select
         q.*,
-        generate_series(q.quarter_start, q.quarter_end, interval '1 month')::date as month_start
+        generate_series(q.quarter_start, least(q.quarter_end, l.last_day), interval '1 month')::date as month_start
     from quarters q
+    cross join latest_day l
 ),
 
 periods as (
