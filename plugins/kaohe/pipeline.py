@@ -61,7 +61,7 @@ def validate(business_date: date, url: str | None = None) -> dict:
     return {
         "kinds": {r.kind: {"rows_read": r.rows_read, "rows_quarantined": r.rows_quarantined, "rules": r.failed_rules}
                   for r in results},
-        "data_docs": str(data_docs_index()) if results else None,
+        "data_docs": str(data_docs_index(business_date)) if results else None,
     }
 
 
@@ -105,7 +105,8 @@ def notice(business_date: date, url: str | None = None) -> dict:
 
 
 def summary(business_date: date, url: str | None = None) -> dict:
-    """Files and rows per kind for the date, straight from the file ledger."""
+    """Files and rows per kind for the date, straight from the file ledger, and the date's GX Data Docs."""
+    from kaohe.validation.data_docs import index_page
     from kaohe.warehouse import connect
 
     with connect(url) as conn:
@@ -119,8 +120,10 @@ def summary(business_date: date, url: str | None = None) -> dict:
                group by kind order by kind""",
             (business_date,),
         ).fetchall()
+    docs = index_page(business_date)
     return {
         "business_date": business_date.isoformat(),
+        "data_docs": str(docs) if docs.exists() else None,
         "kinds": {k: {"files": f, "files_rejected": fr, "rows_read": int(r), "rows_loaded": int(l), "rows_quarantined": int(q)}
                   for k, f, fr, r, l, q in rows},
     }

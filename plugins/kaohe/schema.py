@@ -19,18 +19,25 @@ from kaohe.contract import Contract, load_contract
 FUNCTIONS_SQL = r"""
 create schema if not exists ingest;
 
--- A date as the contract allows it (YYYY-MM-DD or YYYY/M/D), or null.
+-- A date as the contract allows it (YYYY-MM-DD or YYYY/M/D), or null. Plain expressions only, so that
+-- PostgreSQL inlines it into the calling query: the former body (regexp_match in a FROM clause) ran as a
+-- function call of its own, ≈ 25 µs a value — the largest cost of validating and staging a day.
+create or replace function ingest.date_of(y int, m int, d int) returns date
+language sql immutable parallel safe as $$
+  select case
+    when y between 1 and 9999 and m between 1 and 12
+     and d between 1 and extract(day from make_date(y, m, 1) + interval '1 month - 1 day')::int
+    then make_date(y, m, d)
+  end
+$$;
 create or replace function ingest.parse_date(t text) returns date
 language sql immutable parallel safe as $$
   select case
-    when m is null then null
-    when m[2]::int between 1 and 12
-     and m[3]::int between 1 and extract(day from (make_date(m[1]::int, m[2]::int, 1) + interval '1 month - 1 day'))::int
-    then make_date(m[1]::int, m[2]::int, m[3]::int)
+    when t ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+    then ingest.date_of(left(t, 4)::int, substr(t, 6, 2)::int, right(t, 2)::int)
+    when t ~ '^[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}$'
+    then ingest.date_of(split_part(t, '/', 1)::int, split_part(t, '/', 2)::int, split_part(t, '/', 3)::int)
   end
-  from (select regexp_match(t, '^([0-9]{4})(?:-([0-9]{2})-([0-9]{2})|/([0-9]{1,2})/([0-9]{1,2}))$') as r) s,
-  lateral (select array[r[1], coalesce(r[2], r[4]), coalesce(r[3], r[5])] as m where r is not null
-           union all select null where r is null) x
 $$;
 
 -- A plain decimal (optional sign, no separators), or null.
@@ -134,16 +141,37 @@ create table if not exists ops.runs (
 """
 
 
+# JIT compilation cost ≈ 0.5 s on each of dbt's model queries (their estimated costs pass jit_above_cost),
+# which then ran in tens of milliseconds: off for every new session of the warehouse database. Needs the
+# database's owner; without the right it is left to the DBA (docs/performance.md).
+NO_JIT_SQL = """
+do $$ begin
+  if current_setting('jit') <> 'off' then
+    execute format('alter database %I set jit = off', current_database());
+  end if;
+exception when insufficient_privilege then null;
+end $$;
+"""
+
+
 def raw_table_sql(contract: Contract, kind: str) -> str:
     cols = ",\n    ".join(f'"{c}" text' for c in contract.kinds[kind].column_names)
+    # No primary key and no foreign key: raw is append-only and the loader numbers each file's rows itself,
+    # in one transaction with the file's ledger row, so neither can be violated; but their checks (a b-tree
+    # insert and a trigger per row) tripled the time of a COPY. Rows arrive in load order, so a BRIN index
+    # on _load_id (a few pages, nothing per row; summarised after each load) finds a load's rows — for a
+    # range of load ids: PostgreSQL 15's BRIN cannot use `= any(array)`, so queries add `between`.
     return f"""
 create table if not exists raw.{kind} (
-    _load_id bigint not null references quarantine.file_loads (load_id),
+    _load_id bigint not null,
     _row_number integer not null,
     {cols},
-    _extra jsonb,
-    primary key (_load_id, _row_number)
+    _extra jsonb
 );
+alter table raw.{kind} drop constraint if exists {kind}__load_id_fkey;
+alter table raw.{kind} drop constraint if exists {kind}_pkey;
+create index if not exists {kind}_load_brin on raw.{kind} using brin (_load_id)
+    with (pages_per_range = 16, autosummarize = on);
 """
 
 
@@ -158,6 +186,7 @@ def ensure_schema(conn, contract: Contract | None = None) -> None:
     conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.ensure_schema'))")
     conn.execute(FUNCTIONS_SQL)
     conn.execute(LEDGER_SQL)
+    conn.execute(NO_JIT_SQL)
     for kind in contract.kinds:
         conn.execute(raw_table_sql(contract, kind))
     ensure_payroll_schema(conn)

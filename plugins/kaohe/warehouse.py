@@ -165,6 +165,7 @@ class EmbeddedWarehouse:
                 "maintenance_work_mem = '256MB'\n"
                 "max_wal_size = '4GB'\n"
                 "synchronous_commit = off\n"
+                "jit = off\n"  # compiling costs more than it saves on the marts' queries (docs/performance.md)
                 "max_connections = 200\n"
             )
 

@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['load_id']}],
+    pre_hook="{{ staging_drop_replaced('bonus_penalty') }}",
+) }}
+
 with source as (
-    select * from {{ source('ingest', 'valid_bonus_penalty') }}
+    select * from {{ staging_new_loads('bonus_penalty') }}
 ),
 
 renamed as (

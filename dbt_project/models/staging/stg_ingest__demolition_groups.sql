@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['load_id']}],
+    pre_hook="{{ staging_drop_replaced('demolition_groups') }}",
+) }}
+
 with source as (
-    select * from {{ source('ingest', 'valid_demolition_groups') }}
+    select * from {{ staging_new_loads('demolition_groups') }}
 ),
 
 renamed as (

@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['load_id']}],
+    pre_hook="{{ staging_drop_replaced('departments') }}",
+) }}
+
 with source as (
-    select * from {{ source('ingest', 'valid_departments') }}
+    select * from {{ staging_new_loads('departments') }}
 ),
 
 renamed as (

@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['load_id']}],
+    pre_hook="{{ staging_drop_replaced('indicator_progress') }}",
+) }}
+
 with source as (
-    select * from {{ source('ingest', 'valid_indicator_progress') }}
+    select * from {{ staging_new_loads('indicator_progress') }}
 ),
 
 renamed as (

@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['load_id']}],
+    pre_hook="{{ staging_drop_replaced('project_milestones') }}",
+) }}
+
 with source as (
-    select * from {{ source('ingest', 'valid_project_milestones') }}
+    select * from {{ staging_new_loads('project_milestones') }}
 ),
 
 renamed as (

@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['load_id']}],
+    pre_hook="{{ staging_drop_replaced('projects') }}",
+) }}
+
 with source as (
-    select * from {{ source('ingest', 'valid_projects') }}
+    select * from {{ staging_new_loads('projects') }}
 ),
 
 renamed as (

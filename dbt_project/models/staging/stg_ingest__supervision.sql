@@ -1,5 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    indexes=[{'columns': ['load_id']}],
+    pre_hook="{{ staging_drop_replaced('supervision') }}",
+) }}
+
 with source as (
-    select * from {{ source('ingest', 'valid_supervision') }}
+    select * from {{ staging_new_loads('supervision') }}
 ),
 
 renamed as (

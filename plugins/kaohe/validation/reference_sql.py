@@ -95,6 +95,20 @@ def in_force(kind: str) -> str:
     return _in_force_sql(kind, "(select max(_business_date) from b)")
 
 
+def not_in_force(kind: str, pairs: list[tuple[str, str]]) -> str:
+    """True when no row of the kind's snapshot in force matches: ``pairs`` are (batch expression, master column).
+
+    Written as NOT IN, which PostgreSQL runs as one hashed lookup per query, and not as NOT EXISTS: for that
+    the planner misjudged the in-force subquery's size and chose a nested loop, quadratic in the rows (94 s
+    for a city's 65k evaluations against its 20k cadres). ``coalesce(..., true)`` keeps NOT EXISTS's answer
+    when a batch value is null (no match).
+    """
+    left = ", ".join(expr for expr, _ in pairs)
+    right = ", ".join(f"m.{col}" for _, col in pairs)
+    not_null = " and ".join(f"m.{col} is not null" for _, col in pairs)
+    return f"coalesce(({left}) not in (select {right} from {in_force(kind)} m where {not_null}), true)"
+
+
 def in_force_on(kind: str, day_sql: str) -> str:
     """The snapshot of a reference kind in force on an arbitrary day (a correlated expression)."""
     return _in_force_sql(kind, day_sql)
@@ -203,9 +217,9 @@ def _progress_rules(contract: Contract) -> list:
 def _assigned_rule(rule: str, extra: str = "") -> object:
     day = "ingest.parse_date(b.as_of_date)" if not extra else "ingest.parse_date(b.occurred_on)"
     return _rule(rule, "indicator_code", "the indicator is not assigned to the department that year",
-                 _rows(f"b.indicator_code is not null and not exists (select 1 from {in_force('indicator_assignments')} a "
-                       f"where a.dept_code = upper(b.dept_code) and a.indicator_code = upper(b.indicator_code) "
-                       f"and a.year = extract(year from {day})::int)",
+                 _rows("b.indicator_code is not null and " + not_in_force("indicator_assignments", [
+                     ("upper(b.dept_code)", "dept_code"), ("upper(b.indicator_code)", "indicator_code"),
+                     (f"extract(year from {day})::int", "year")]),
                        _lit("indicator ") + " || upper(b.indicator_code) || " + _lit(" is not assigned to ")
                        + " || upper(b.dept_code) || " + _lit(" in ") + f" || extract(year from {day})::int"))
 
@@ -238,10 +252,10 @@ def _evaluation_rules(contract: Contract) -> list:
     target_type = enum_case(contract, "target_type", "b.target_type")
     return [
         _rule("unknown_dept", "target_id", "the rated department is not known",
-              _rows(f"{target_type} = 'dept' and not exists (select 1 from {in_force('departments')} d where d.dept_code = upper(b.target_id))",
+              _rows(f"{target_type} = 'dept' and " + not_in_force("departments", [("upper(b.target_id)", "dept_code")]),
                     _lit("target_id '") + " || b.target_id || " + _lit("' is not a known department"))),
         _rule("unknown_cadre", "target_id", "the rated cadre is not known",
-              _rows(f"{target_type} = 'cadre' and not exists (select 1 from {in_force('cadres')} c where c.cadre_id = upper(b.target_id))",
+              _rows(f"{target_type} = 'cadre' and " + not_in_force("cadres", [("upper(b.target_id)", "cadre_id")]),
                     _lit("target_id '") + " || b.target_id || " + _lit("' is not a known cadre"))),
     ]
 
@@ -270,7 +284,12 @@ reached as (  -- the highest status of each household strictly before each day
   from h)"""
     return [
         _rule("zone_mismatch", "zone_id", "zone_id must be the zone of the work group",
-              _rows(f"exists (select 1 from {in_force('demolition_groups')} g where g.group_id = upper(b.group_id) and g.zone_id <> upper(b.zone_id))",
+              # the group is in force with a zone, and (group, zone) is not its pair (a group has one row in a
+              # snapshot): two hashed lookups, not a nested loop over the groups per ledger row
+              _rows(f"upper(b.group_id) in (select g.group_id from {in_force('demolition_groups')} g where g.zone_id is not null)"
+                    f" and upper(b.zone_id) is not null and (upper(b.group_id), upper(b.zone_id)) not in"
+                    f" (select g.group_id, g.zone_id from {in_force('demolition_groups')} g"
+                    f" where g.group_id is not null and g.zone_id is not null)",
                     _lit("zone_id ") + " || upper(b.zone_id) || " + _lit(" is not the zone of work group ") + " || upper(b.group_id)")),
         _rule("group_change", "group_id", "a household stays in the group and zone of its first ledger row",
               f"""{history}

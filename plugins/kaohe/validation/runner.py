@@ -4,7 +4,8 @@ For each kind, in dependency order (master data before what references it):
 
 1. a view ``ingest.batch_<kind>_<date>`` over the date's pending loads is the
    GX batch (a table asset, so GX hands back database-side row queries);
-2. a GX checkpoint runs the kind's suite over it and updates the Data Docs;
+2. a GX checkpoint runs the kind's suite over it; its result page goes into
+   the business date's Data Docs site (``kaohe.validation.data_docs``);
 3. for every failed expectation, in suite order, the failing rows are copied
    into ``quarantine.rejected_rows`` by SQL (the first rule found wins);
 4. the ledger rows get their counts and become ``loaded``; an older delivery
@@ -19,13 +20,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import cache
 
 from psycopg import sql
 
 from kaohe.contract import Contract, load_contract
-from kaohe.settings import state_dir
 from kaohe.validation.reference_sql import valid_view_sql
 from kaohe.validation.suites import STAGES, build_rule_specs, build_suite
 from kaohe.warehouse import connect, warehouse_url
@@ -58,18 +58,22 @@ def ensure_valid_views(conn, contract: Contract) -> None:
         conn.execute(valid_view_sql(contract, contract.kinds[kind]))
 
 
-def docs_dir():
-    return state_dir() / "gx"
-
-
 @cache
 def _gx():
-    """One GX file context per process (importing GX costs seconds: do it once, lazily)."""
+    """One GX context per process (importing GX costs seconds: do it once, lazily).
+
+    Ephemeral, not a file context: suites, validation definitions and checkpoints
+    are rebuilt from the contract on every run anyway, and a file context shared
+    by concurrent processes (test sessions, a resubmission run) made one process's
+    checkpoint stale when another re-saved the same suite
+    (``CheckpointRelatedResourcesFreshnessError``) and let them overwrite each
+    other's great_expectations.yml. The results live on as Data Docs pages.
+    """
     import great_expectations as gx
 
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="file", project_root_dir=str(docs_dir()))
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm noise in task logs
     return gx, context
 
@@ -77,9 +81,8 @@ def _gx():
 def _datasource(context, url: str):
     """The warehouse as a GX datasource, one per warehouse URL (named by its hash).
 
-    Validation definitions and checkpoints persist in the GX file context and
-    refer to their datasource's assets, so a datasource is never deleted or
-    repointed: another warehouse (a test database, say) gets its own.
+    A datasource is never repointed: another warehouse (a test database, say)
+    gets its own, so validation definitions of one never read the other.
     """
     import hashlib
 
@@ -92,9 +95,18 @@ def _datasource(context, url: str):
         return context.data_sources.add_postgres(name, connection_string="${KAOHE_GX_" + name.upper() + "}")
 
 
-def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str):
+# (datasource, kind, stage) -> (rules fingerprint, checkpoint, suite): registering a suite, its validation
+# definition and checkpoint costs ≈ 0.1 s a stage (GX serialises them into its stores); a range run pays it once.
+_CHECKPOINTS: dict[tuple[str, str, str], tuple[str, object, object]] = {}
+
+
+def _checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str):
     gx, context = _gx()
     datasource = _datasource(context, url)
+    fingerprint = repr(build_rule_specs(contract, kind, stage))
+    cached = _CHECKPOINTS.get((datasource.name, kind, stage))
+    if cached and cached[0] == fingerprint:
+        return cached[1], cached[2]
     asset_name = view.split(".", 1)[1]
     try:
         asset = datasource.get_asset(asset_name)
@@ -112,7 +124,7 @@ def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: s
         gx.Checkpoint(
             name=f"kaohe_{kind}.{stage}__{datasource.name}",
             validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            actions=[],  # Data Docs: this run's page only (data_docs.write_page), never a whole-site rebuild
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": ["_load_id", "_row_number"],
@@ -121,9 +133,27 @@ def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: s
             },
         )
     )
-    result = checkpoint.run()
-    (validation_result,) = result.run_results.values()
-    return validation_result
+    _CHECKPOINTS[(datasource.name, kind, stage)] = (fingerprint, checkpoint, suite)
+    return checkpoint, suite
+
+
+def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str, business_date: date):
+    """Run the kind's suite of the stage over the batch view; returns (validation result, Data Docs entry)."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    from kaohe.validation import data_docs
+
+    _, context = _gx()
+    checkpoint, suite = _checkpoint(url, contract, kind, view, stage)
+    # run name = the business date (the Data Docs index shows it); run time = now, so a resubmission's run
+    # of the same date gets pages of its own
+    run_id = RunIdentifier(run_name=business_date.isoformat(), run_time=datetime.now(timezone.utc))
+    result = checkpoint.run(run_id=run_id)
+    ((identifier, validation_result),) = result.run_results.items()
+    entry = data_docs.write_page(business_date, identifier, validation_result, suite)
+    # the in-memory store would otherwise keep every result of a long range run
+    context.validation_results_store.remove_key(identifier)
+    return validation_result, entry
 
 
 def _row_query(expectation_result, spec, view: str) -> str:
@@ -191,39 +221,49 @@ def check_row_accounting(conn, business_date: date) -> list[str]:
 
 
 def validate_date(business_date: date, url: str | None = None) -> list[KindResult]:
+    from kaohe.validation import data_docs
+
     url = url or warehouse_url()
     contract = load_contract()
     results = []
-    with connect(url) as conn:
-        with conn.transaction():
-            ensure_valid_views(conn, contract)
-        for kind in KIND_ORDER:
-            load_ids = [r[0] for r in conn.execute(
-                "select load_id from quarantine.file_loads where business_date = %s and kind = %s and status = 'pending'"
-                " order by load_id", (business_date, kind))]
-            if not load_ids:
-                continue
-            results.append(_validate_kind(conn, url, contract, kind, business_date, load_ids))
-        problems = check_row_accounting(conn, business_date)
+    pages: list[dict] = []
+    try:
+        with connect(url) as conn:
+            with conn.transaction():
+                ensure_valid_views(conn, contract)
+            for kind in KIND_ORDER:
+                load_ids = [r[0] for r in conn.execute(
+                    "select load_id from quarantine.file_loads where business_date = %s and kind = %s"
+                    " and status = 'pending' order by load_id", (business_date, kind))]
+                if not load_ids:
+                    continue
+                results.append(_validate_kind(conn, url, contract, kind, business_date, load_ids, pages))
+            problems = check_row_accounting(conn, business_date)
+    finally:
+        if pages:  # the pages of a run that broke off are indexed too: they show how far it got
+            data_docs.write_index(business_date, pages)
     if problems:
         raise ValidationError("row accounting broken: " + "; ".join(problems))
     return results
 
 
-def _validate_kind(conn, url, contract, kind, business_date, load_ids) -> KindResult:
+def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: list[dict]) -> KindResult:
     # One batch view per kind: kaohe_daily runs one date at a time (max_active_runs=1).
     view = f"ingest.batch_{kind}"
     with conn.transaction():
         conn.execute(sql.SQL(
             "create or replace view {} as select r.*, f.business_date as _business_date, f.sender as _sender, f.file as _file"
-            " from raw.{} r join quarantine.file_loads f on f.load_id = r._load_id where r._load_id = any(array[{}]::bigint[])"
+            " from raw.{} r join quarantine.file_loads f on f.load_id = r._load_id"
+            # the range lets the BRIN index on _load_id find the rows (it cannot use `= any`)
+            f" where r._load_id between {min(load_ids)} and {max(load_ids)} and r._load_id = any(array[{{}}]::bigint[])"
             " and not exists (select 1 from quarantine.rejected_rows q where q.load_id = r._load_id and q.row_number = r._row_number)"
         ).format(sql.SQL(view), sql.Identifier(kind), sql.SQL(", ").join(sql.Literal(i) for i in load_ids)))
     failed: dict[str, int] = {}
     for stage in STAGES:
         # The batch view leaves out quarantined rows: the relations stage sees
         # only rows whose fields passed.
-        validation = _run_checkpoint(url, contract, kind, view, stage)
+        validation, page = _run_checkpoint(url, contract, kind, view, stage, business_date)
+        pages.append(page)
         specs = build_rule_specs(contract, kind, stage)
         outcomes = sorted(validation.results, key=lambda r: r.expectation_config.meta["order"])
         if len(specs) != len(outcomes):
@@ -242,10 +282,14 @@ def _validate_kind(conn, url, contract, kind, business_date, load_ids) -> KindRe
     read, quarantined = conn.execute(
         "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
     ).fetchone()
-    return KindResult(kind, len(load_ids), int(read or 0), int(quarantined or 0), failed, str(data_docs_index()))
+    return KindResult(kind, len(load_ids), int(read or 0), int(quarantined or 0), failed,
+                      str(data_docs_index(business_date)))
 
 
-def data_docs_index():
-    return docs_dir() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+def data_docs_index(business_date: date | None = None):
+    """The Data Docs of a business date (``<state>/gx/data_docs/<date>/index.html``), or the index of all dates."""
+    from kaohe.validation.data_docs import index_page
+
+    return index_page(business_date)
 
 

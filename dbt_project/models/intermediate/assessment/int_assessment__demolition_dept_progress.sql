@@ -57,6 +57,19 @@ led_groups as (
     join groups g on g.in_force_from <= p.as_of_day and p.as_of_day < g.in_force_until
 ),
 
+-- households per group and period at signed-or-beyond and cleared-or-beyond: one aggregate, joined
+-- (a count per group as a correlated subquery rescanned household_status for every group)
+group_counts as (
+    select
+        period_type,
+        period,
+        group_id,
+        count(*) filter (where status_rank >= 2) as signed,
+        count(*) filter (where status_rank >= 3) as cleared
+    from household_status
+    group by period_type, period, group_id
+),
+
 group_progress as (
     select
         l.period_type,
@@ -64,17 +77,14 @@ group_progress as (
         l.dept_code,
         l.group_id,
         l.target_month,
-        (select count(*) from household_status h
-            where h.period_type = l.period_type and h.period = l.period and h.group_id = l.group_id
-                and h.status_rank >= 2) as signed,
-        (select count(*) from household_status h
-            where h.period_type = l.period_type and h.period = l.period and h.group_id = l.group_id
-                and h.status_rank >= 3) as cleared,
+        coalesce(c.signed, 0) as signed,
+        coalesce(c.cleared, 0) as cleared,
         t.target_signed,
         t.target_cleared,
         t.file_name as target_file,
         t.row_number as target_row
     from led_groups l
+    left join group_counts c on c.period_type = l.period_type and c.period = l.period and c.group_id = l.group_id
     left join targets t
         on t.group_id = l.group_id and t.month = l.target_month
         and t.in_force_from <= l.as_of_day and l.as_of_day < t.in_force_until

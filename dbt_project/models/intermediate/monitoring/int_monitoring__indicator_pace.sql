@@ -84,20 +84,15 @@ actual_at_quarter_start as (
 
 -- 销号: the actual reached T_q on some day of the quarter up to t. The actual
 -- only changes on a row's date, so the days to check are the quarter's first
--- day and the dates of the rows inside the quarter.
-closures as (
-    select t.dept_code, t.indicator_code
-    from targets t
-    left join actual_at_quarter_start s on s.dept_code = t.dept_code and s.indicator_code = t.indicator_code
-    where t.target = 0
-        or s.cumulative_value >= t.target
-        or exists (
-            select 1 from current_rows r
-            where r.dept_code = t.dept_code
-                and r.indicator_code = t.indicator_code
-                and r.as_of_date between t.quarter_start and t.business_date
-                and r.cumulative_value >= t.target
-        )
+-- day and the dates of the rows inside the quarter: the value at the quarter's
+-- start, and the highest value of a row inside the quarter (one aggregate,
+-- joined: an EXISTS per assignment rescanned every row for each of them).
+quarter_highs as (
+    select r.dept_code, r.indicator_code, max(r.cumulative_value) as highest
+    from current_rows r
+    cross join calendar c
+    where r.as_of_date between c.quarter_start and c.business_date
+    group by r.dept_code, r.indicator_code
 ),
 
 paced as (
@@ -109,10 +104,11 @@ paced as (
         coalesce(n.cumulative_value, 0) as actual,
         n.as_of_date as actual_as_of,
         n.cumulative_value is null as no_submission,
-        x.dept_code is not null as closed
+        coalesce(t.target = 0 or s.cumulative_value >= t.target or h.highest >= t.target, false) as closed
     from targets t
     left join actual_now n on n.dept_code = t.dept_code and n.indicator_code = t.indicator_code
-    left join closures x on x.dept_code = t.dept_code and x.indicator_code = t.indicator_code
+    left join actual_at_quarter_start s on s.dept_code = t.dept_code and s.indicator_code = t.indicator_code
+    left join quarter_highs h on h.dept_code = t.dept_code and h.indicator_code = t.indicator_code
 ),
 
 scored as (

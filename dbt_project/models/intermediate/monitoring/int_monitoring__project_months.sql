@@ -59,15 +59,34 @@ dated as (
     from project_months
 ),
 
+-- The plan and the report in force for a month are found by joining validity intervals
+-- [month, next month) and [report date, next report date): a correlated lookup per
+-- (project, month) rescanned milestones and reports for every row.
+plan_intervals as (
+    select
+        ms.project_id,
+        ms.month,
+        ms.planned_cumulative_pct,
+        lead(ms.month) over (partition by ms.project_id order by ms.month) as next_month
+    from milestones ms
+),
+
+report_intervals as (
+    select
+        pr.*,
+        lead(pr.as_of_date) over (partition by pr.project_id order by pr.as_of_date) as next_as_of_date
+    from progress pr
+    where pr.delivery_rank = 1
+),
+
 with_plan as (
     select
         d.*,
-        (
-            select ms.planned_cumulative_pct from milestones ms
-            where ms.project_id = d.project_id and ms.month <= d.month
-            order by ms.month desc limit 1
-        ) as planned_pct
+        pl.planned_cumulative_pct as planned_pct
     from dated d
+    left join plan_intervals pl
+        on pl.project_id = d.project_id and pl.month <= d.month
+        and (pl.next_month is null or d.month < pl.next_month)
 ),
 
 with_actual as (
@@ -79,12 +98,9 @@ with_actual as (
         r.file_name as report_file,
         r.row_number as report_row
     from with_plan w
-    left join lateral (
-        select * from progress pr
-        where pr.project_id = w.project_id and pr.delivery_rank = 1 and pr.as_of_date <= w.as_of_date
-        order by pr.as_of_date desc
-        limit 1
-    ) r on true
+    left join report_intervals r
+        on r.project_id = w.project_id and r.as_of_date <= w.as_of_date
+        and (r.next_as_of_date is null or w.as_of_date < r.next_as_of_date)
 )
 
 select

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='business_date',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['business_date', 'dept_code', 'kind'], 'unique': True}],
+    )
+}}
 -- 报送完整性: for every business date up to the run's and every department
 -- expected to report, whether its submission arrived.
 --   indicator_progress (daily): expected from every department with a `ratio`
@@ -8,6 +17,11 @@
 --     of that year (in force on the date); arrived = a delivery in the 7 days
 --     ending on the date (a file under its sender code or rows for its projects).
 -- A file delivered but rejected whole does not count (arrival_status 'rejected').
+-- Incremental: a run computes its own date only (from the data delivered up to it) and
+-- replaces that date's rows; earlier dates keep what their own runs computed, as in
+-- daily_warnings. (Rebuilt whole, every run re-derived every past date: the cost of a
+-- day grew with the history — see docs/performance.md.) A first build, or
+-- --full-refresh, computes every date.
 with params as (
     select {{ monitoring_business_date() }} as business_date
 ),
@@ -21,6 +35,7 @@ file_loads as (
 -- one delivered still shows everyone missing)
 days as (
     select business_date from file_loads
+    {% if is_incremental() %}where business_date = (select business_date from params){% endif %}
     union
     select business_date from params
 ),
@@ -81,50 +96,68 @@ project_rows as (
     group by project_id, delivered_on
 ),
 
+-- Files and rows per expected (date, department, kind), as joins and aggregates over the
+-- department's history up to the date (correlated counts per row rescanned the ledger for
+-- every department and date).
+file_days as (
+    select
+        kind,
+        sender as dept_code,
+        business_date,
+        count(*) filter (where status in ('loaded', 'superseded')) as loaded,
+        count(*) filter (where status = 'rejected') as rejected
+    from file_loads
+    group by kind, sender, business_date
+),
+
+file_stats as (
+    select
+        e.business_date,
+        e.dept_code,
+        e.kind,
+        coalesce(sum(f.loaded) filter (where f.business_date >= e.window_start), 0) as files_loaded,
+        coalesce(sum(f.rejected) filter (where f.business_date >= e.window_start), 0) as files_rejected,
+        max(f.business_date) filter (where f.loaded > 0) as last_file_on
+    from expected e
+    join file_days f on f.kind = e.kind and f.dept_code = e.dept_code and f.business_date <= e.business_date
+    group by e.business_date, e.dept_code, e.kind
+),
+
+row_days as (
+    select e.business_date, e.dept_code, e.kind, e.window_start, r.delivered_on, r.rows_loaded
+    from expected e
+    join indicator_rows r on r.dept_code = e.dept_code and r.delivered_on <= e.business_date
+    where e.kind = 'indicator_progress'
+    union all
+    select e.business_date, e.dept_code, e.kind, e.window_start, r.delivered_on, r.rows_loaded
+    from expected e
+    cross join lateral unnest(e.project_ids) as p (project_id)
+    join project_rows r on r.project_id = p.project_id and r.delivered_on <= e.business_date
+    where e.kind = 'project_progress'
+),
+
+row_stats as (
+    select
+        business_date,
+        dept_code,
+        kind,
+        coalesce(sum(rows_loaded) filter (where delivered_on >= window_start), 0) as rows_loaded,
+        max(delivered_on) as last_row_on
+    from row_days
+    group by business_date, dept_code, kind
+),
+
 checked as (
     select
         e.*,
-        (
-            select count(*) from file_loads f
-            where f.kind = e.kind and f.sender = e.dept_code
-                and f.business_date between e.window_start and e.business_date
-                and f.status in ('loaded', 'superseded')
-        ) as files_loaded,
-        (
-            select count(*) from file_loads f
-            where f.kind = e.kind and f.sender = e.dept_code
-                and f.business_date between e.window_start and e.business_date
-                and f.status = 'rejected'
-        ) as files_rejected,
-        case e.kind
-            when 'indicator_progress' then (
-                select coalesce(sum(r.rows_loaded), 0) from indicator_rows r
-                where r.dept_code = e.dept_code and r.delivered_on between e.window_start and e.business_date
-            )
-            else (
-                select coalesce(sum(r.rows_loaded), 0) from project_rows r
-                where r.project_id = any(e.project_ids) and r.delivered_on between e.window_start and e.business_date
-            )
-        end as rows_loaded,
+        coalesce(fs.files_loaded, 0) as files_loaded,
+        coalesce(fs.files_rejected, 0) as files_rejected,
+        coalesce(rs.rows_loaded, 0) as rows_loaded,
         -- the latest day anything arrived from the department, on or before the date
-        greatest(
-            (
-                select max(f.business_date) from file_loads f
-                where f.kind = e.kind and f.sender = e.dept_code and f.status in ('loaded', 'superseded')
-                    and f.business_date <= e.business_date
-            ),
-            case e.kind
-                when 'indicator_progress' then (
-                    select max(r.delivered_on) from indicator_rows r
-                    where r.dept_code = e.dept_code and r.delivered_on <= e.business_date
-                )
-                else (
-                    select max(r.delivered_on) from project_rows r
-                    where r.project_id = any(e.project_ids) and r.delivered_on <= e.business_date
-                )
-            end
-        ) as last_arrived_on
+        greatest(fs.last_file_on, rs.last_row_on) as last_arrived_on
     from expected e
+    left join file_stats fs on fs.business_date = e.business_date and fs.dept_code = e.dept_code and fs.kind = e.kind
+    left join row_stats rs on rs.business_date = e.business_date and rs.dept_code = e.dept_code and rs.kind = e.kind
 ),
 
 departments as (
