@@ -212,8 +212,12 @@ def warm_up(landing: Path, day: date, base_url: str) -> float:
     return time.perf_counter() - started
 
 
-def run_stages(landing: Path, day: date, url: str, sampler: RssSampler | None = None) -> dict:
-    """discover → load → validate → dbt for one date, each timed; returns seconds, rows, memory per stage."""
+def run_stages(landing: Path, day: date, url: str, sampler: RssSampler | None = None, dbt_builds: int = 1) -> dict:
+    """discover → load → validate → dbt for one date, each timed; returns seconds, rows, memory per stage.
+
+    ``dbt_builds`` > 1: the marts are built that many times in a row (the same work: the day's loads are
+    staged by the first) and dbt's time is the median — a second or two of noise on this shared machine
+    is as large as the effect the day-366 comparison looks for."""
     from kaohe import pipeline
     from kaohe.loader import load_date
 
@@ -244,6 +248,14 @@ def run_stages(landing: Path, day: date, url: str, sampler: RssSampler | None = 
         validated = pipeline.validate(day, url)
     with stage("dbt"):
         pipeline.transform(day, url)
+    if dbt_builds > 1:
+        builds = [out["stages"]["dbt"]]
+        for _ in range(dbt_builds - 1):
+            started = time.perf_counter()
+            pipeline.transform(day, url)
+            builds.append(time.perf_counter() - started)
+        out["dbt_builds"] = builds
+        out["stages"]["dbt"] = sorted(builds)[len(builds) // 2]
     out["files"] = len(found["files"])
     out["rows"] = sum(o.rows_read for o in outcomes)
     out["rejected_files"] = sum(o.status == "rejected" for o in outcomes)
@@ -282,8 +294,9 @@ def child_scale(args) -> dict:
     result["psql"] = min(first, second, key=lambda r: r["seconds"])
     result["psql_runs"] = [first["seconds"], second["seconds"]]
     result["peak_rss_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    if not args.keep:
+    if not args.keep:  # a province warehouse is ≈ 2 GB
         drop_database(base_url, f"bench_{args.scale}_baselines")
+        drop_database(base_url, f"bench_{args.scale}")
     return result
 
 
@@ -319,7 +332,7 @@ def child_history(args) -> dict:
     pipeline.load(landing, start, url)
     pipeline.validate(start, url)
     pipeline.transform(start, url)
-    result["day1_run"] = run_stages(landing, day1, url)
+    result["day1_run"] = run_stages(landing, day1, url, dbt_builds=3)
 
     url = fresh_database(base_url, "bench_history_day366")
     started = time.perf_counter()
@@ -334,7 +347,7 @@ def child_history(args) -> dict:
     pipeline.transform(start + timedelta(days=364), url)
     result["history_rows"] = rows
     result["history_build_s"] = time.perf_counter() - started
-    result["day366_run"] = run_stages(landing, day366, url)
+    result["day366_run"] = run_stages(landing, day366, url, dbt_builds=3)
     result["history_db_size"] = _database_size(url)
     if not args.keep:
         drop_database(base_url, "bench_history_day1")
@@ -406,7 +419,7 @@ def memory_file(home: Path, rows: int, day: date) -> Path:
     return landing
 
 
-def airflow_range(home: Path, landing: Path, start: date, days: int, base_url: str) -> dict:
+def airflow_range(home: Path, landing: Path, start: date, days: int, base_url: str, keep: bool = False) -> dict:
     """`kaohe run` over `days` district dates in one process: Airflow, the DAG parse and dbt's parse are paid
     once. Times the first date from process start (landing to marts, everything included) and each further one."""
     from kaohe.airflow_runner import airflow_env, ensure_airflow_db
@@ -429,6 +442,8 @@ def airflow_range(home: Path, landing: Path, start: date, days: int, base_url: s
     if proc.wait() != 0:
         raise RuntimeError(f"kaohe run failed: {stderr[-2000:]}")
     wall = time.perf_counter() - started
+    if not keep:
+        drop_database(base_url, "bench_airflow")
     return {"migrate_s": migrate_s, "first_day_wall_s": marks[0][0], "per_date_s": [m[1] for m in marks],
             "further_days_s": [m[1] for m in marks[1:]], "wall_s": wall, "dates": len(marks)}
 
@@ -491,10 +506,12 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - bench_started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
-    warm_landing, _ = generated(home, f"district-{day}", "district", day, day)
+    warm_landing, warm_gen_s = generated(home, f"district-{day}", "district", day, day)
     for scale in scales:
         started = time.perf_counter()
         landing, gen_s = generated(home, f"{scale}-{day}", scale, day, day)
+        if scale == "district" and gen_s is None:
+            gen_s = warm_gen_s  # the warm-up's landing is the district's
         log(f"{scale}: landing ready ({'generated in %.1fs' % gen_s if gen_s else 'reused'}); running the stages")
         result = run_child("scale", "--scale", scale, "--landing", str(landing), "--warm-landing", str(warm_landing),
                            "--day", day.isoformat(), *(["--keep"] if args.keep else []))
@@ -508,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         landing, _ = generated(home, f"district-range-{day}", "district", day, day + timedelta(days=RANGE_DAYS - 1))
         log(f"airflow: kaohe run over {RANGE_DAYS} district days")
-        report["airflow"] = airflow_range(home, landing, day, RANGE_DAYS, base_url)
+        report["airflow"] = airflow_range(home, landing, day, RANGE_DAYS, base_url, keep=args.keep)
         report["durations"]["airflow"] = time.perf_counter() - started
 
     if "district" in scales and not args.skip_history:
@@ -530,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
         report["memory"] = {"small": small, "large": large}
         report["durations"]["memory"] = time.perf_counter() - started
 
+    if not args.keep:  # its own server: no need to keep it running (a later run starts it again)
+        EmbeddedWarehouse.default().stop()
     report["durations"]["all"] = time.perf_counter() - bench_started
     checks = evaluate(report)
     print_report(report, checks)
@@ -592,7 +611,8 @@ def evaluate(report: dict) -> list[tuple[str, str, bool | None]]:
         m = report["memory"]
         ratio = m["large"]["peak_rss"] / m["small"]["peak_rss"]
         checks.append((f"peak memory, 10x larger file: < {t['memory_ratio']:.0f}x (flat)",
-                       f"{ratio:.2f}x ({m['small']['peak_rss'] / 2**20:.0f} → {m['large']['peak_rss'] / 2**20:.0f} MB)",
+                       f"{ratio:.2f}x ({m['small']['peak_rss'] / 2**20:.0f} → "
+                       f"{m['large']['peak_rss'] / 2**20:.0f} MB)",
                        ratio < t["memory_ratio"]))
     return checks
 
@@ -616,13 +636,14 @@ def print_report(report: dict, checks) -> None:
         a = report["airflow"]
         print(f"{'Airflow':<9}kaohe run, {a['dates']} district days in one process: first day "
               f"{a['first_day_wall_s']:.1f}s from process start (landing to marts), further days "
-              + ", ".join(f"{x:.1f}s" for x in a["further_days_s"]) + f"; whole run {a['wall_s']:.1f}s")
+              + ", ".join(f"{x:.1f}s" for x in a["further_days_s"]) + f"; whole run {a['wall_s']:.1f}s"
+              + f" (before it, once per install: airflow db migrate {a['migrate_s']:.1f}s)")
     if "history" in report:
         h = report["history"]
         d1, d366 = h["day1_run"]["stages"], h["day366_run"]["stages"]
         print(f"{'history':<9}day 1 ({h['day1']}) vs day 366 ({h['day366']}), district: "
               + ", ".join(f"{k} {d1[k]:.2f}s → {d366[k]:.2f}s" for k in ("load", "validate", "dbt", "total"))
-              + f" ({h['history_rows']:,} history rows)")
+              + f" ({h['history_rows']:,} history rows; dbt: the median of 3 builds)")
     if "memory" in report:
         m = report["memory"]
         print(f"{'memory':<9}one CSV of {m['small']['rows']:,} rows: peak {m['small']['peak_rss'] / mb:.0f} MB; "
@@ -636,6 +657,10 @@ def print_report(report: dict, checks) -> None:
     for target, measured, ok in checks:
         print(f"  {'MET   ' if ok else 'MISSED'} {target:<62} {measured}")
     d = report["durations"]
+    generated_now = {k: v["generate_s"] for k, v in report["scales"].items() if v.get("generate_s")}
+    if generated_now:
+        print("\nlanding trees generated in this run: "
+              + ", ".join(f"{k} {v:.1f}s" for k, v in generated_now.items()))
     print("\nbenchmark time: " + ", ".join(
         [f"{k} {v['bench_s']:.0f}s" for k, v in report["scales"].items()]
         + [f"{k} {v:.0f}s" for k, v in d.items() if k != "all"]) + f"; all {d['all']:.0f}s")

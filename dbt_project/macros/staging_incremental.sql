@@ -36,3 +36,4 @@ delete from {{ this }} where load_id in (
 select 1
 {%- endif -%}
 {%- endmacro %}
+

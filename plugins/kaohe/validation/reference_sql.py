@@ -263,16 +263,18 @@ def _evaluation_rules(contract: Contract) -> list:
 def _ledger_rules(contract: Contract) -> list:
     status = enum_case(contract, "status", "b.status")
     rank = "case {s} when 'surveyed' then 1 when 'signed' then 2 when 'cleared' then 3 when 'demolished' then 4 end"
-    # Every valid ledger row of the batch's households, plus the batch itself.
+    # Every valid ledger row of the batch's households, plus the batch itself. (Household ids sort as bytes,
+    # collate "C": the same groups, a cheaper comparison than the database locale's.)
     history = f"""with batch_rows as (
-  select b._load_id, b._row_number, upper(b.household_id) as household_id, upper(b.group_id) as group_id,
+  select b._load_id, b._row_number, upper(b.household_id) collate "C" as household_id, upper(b.group_id) as group_id,
          upper(b.zone_id) as zone_id, ingest.parse_date(b.status_date) as d, {rank.format(s=status)} as rank
   from b),
 h as (
   select household_id, group_id, zone_id, d, rank, _load_id, _row_number from batch_rows
   where d is not null and rank is not null
   union all
-  select upper(v.household_id), v.group_id, v.zone_id, v.status_date, {rank.format(s='v.status')}, v._load_id, v._row_number
+  select upper(v.household_id) collate "C", v.group_id, v.zone_id, v.status_date, {rank.format(s='v.status')},
+         v._load_id, v._row_number
   from ingest.valid_demolition_ledger v
   where upper(v.household_id) in (select household_id from batch_rows)),
 firsts as (

@@ -21,7 +21,9 @@ free_bonus as (
     select * from {{ ref('int_assessment__free_bonus_events') }}
 ),
 
-indicator_totals as (
+-- the totals materialized (both): inlined, the planner merge-joined on the period alone and rescanned
+-- 96M rows at province scale (9.9 s; 0.3 s materialized)
+indicator_totals as materialized (
     select
         period_type,
         period,
@@ -32,7 +34,7 @@ indicator_totals as (
     group by period_type, period, dept_code
 ),
 
-bonus_totals as (
+bonus_totals as materialized (
     select period_type, period, dept_code, sum(points) as free_bonus, count(*) as free_bonus_events
     from free_bonus
     group by period_type, period, dept_code

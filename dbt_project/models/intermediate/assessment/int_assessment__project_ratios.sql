@@ -22,7 +22,7 @@ progress as (
     from {{ ref('stg_ingest__project_progress') }}
 ),
 
-led as (
+led as materialized (
     select
         p.period_type,
         p.period,
@@ -36,7 +36,7 @@ led as (
         and j.year = p.year
 ),
 
-planned as (
+planned as materialized (
     select distinct on (l.period_type, l.period, l.project_id)
         l.period_type,
         l.period,
@@ -51,8 +51,22 @@ planned as (
     order by l.period_type, l.period, l.project_id, m.month desc
 ),
 
-actual as (
-    select distinct on (l.period_type, l.period, l.project_id)
+-- the report in force on a day holds from its date until the next report's: one join on that interval
+-- (a latest-report search per period over every report grew with the periods times the reports)
+reports as (
+    select
+        project_id,
+        as_of_date,
+        cumulative_pct,
+        file_name,
+        row_number,
+        lead(as_of_date) over (partition by project_id order by as_of_date) as next_as_of_date
+    from progress
+    where delivery_rank = 1
+),
+
+actual as materialized (
+    select
         l.period_type,
         l.period,
         l.project_id,
@@ -61,9 +75,9 @@ actual as (
         r.file_name,
         r.row_number
     from led l
-    join progress r
-        on r.project_id = l.project_id and r.delivery_rank = 1 and r.as_of_date <= l.as_of_day
-    order by l.period_type, l.period, l.project_id, r.as_of_date desc
+    join reports r
+        on r.project_id = l.project_id and r.as_of_date <= l.as_of_day
+        and (r.next_as_of_date is null or l.as_of_day < r.next_as_of_date)
 )
 
 select

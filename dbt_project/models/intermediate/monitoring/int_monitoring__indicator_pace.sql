@@ -64,8 +64,9 @@ targets as (
     where a.year = c.year
 ),
 
--- actual as of t: the latest row dated on or before t
-actual_now as (
+-- actual as of t: the latest row dated on or before t (materialized, as the next two: inlined, the
+-- planner re-sorted a year of rows for every assignment inside a nested loop)
+actual_now as materialized (
     select distinct on (dept_code, indicator_code)
         dept_code, indicator_code, cumulative_value, as_of_date
     from current_rows
@@ -73,7 +74,7 @@ actual_now as (
 ),
 
 -- actual as of the quarter's first day (a value reached before the quarter counts on day 1)
-actual_at_quarter_start as (
+actual_at_quarter_start as materialized (
     select distinct on (r.dept_code, r.indicator_code)
         r.dept_code, r.indicator_code, r.cumulative_value
     from current_rows r
@@ -87,7 +88,7 @@ actual_at_quarter_start as (
 -- day and the dates of the rows inside the quarter: the value at the quarter's
 -- start, and the highest value of a row inside the quarter (one aggregate,
 -- joined: an EXISTS per assignment rescanned every row for each of them).
-quarter_highs as (
+quarter_highs as materialized (
     select r.dept_code, r.indicator_code, max(r.cumulative_value) as highest
     from current_rows r
     cross join calendar c
