@@ -73,3 +73,12 @@ join first_carrier f on f.event_id = v.event_id
 where v.newest = 1
     and not coalesce(v.withdrawn, false)
 {%- endmacro %}
+
+{# Rule 1's completion ratio: actual / target capped at ratio_cap; a target of 0 (or none)
+   counts as complete (1, capped too). #}
+{% macro assessment_capped_ratio(actual, target) -%}
+case
+    when coalesce({{ target }}, 0) = 0 then least(1, ratio_cap)
+    else least({{ assessment_div(actual, target) }}, ratio_cap)
+end
+{%- endmacro %}

@@ -7,7 +7,7 @@ row (``marts.score_lineage``, whose points add up to the score exactly).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from kaohe.warehouse import connect
 
@@ -61,13 +61,13 @@ def explain_dept(dept_code: str, quarter: str, url: str | None = None) -> str:
 def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
     with connect(url) as conn:
         row = conn.execute(
-            "select name, dept_code, role, individual_score, grade, grade_reason, flags, base_pay, dept_score, dept_grade"
+            "select name, dept_code, role, individual_score, grade, grade_reason, flags, dept_score, dept_grade"
             " from marts.cadre_quarter_grades where cadre_id = %s and quarter = %s",
             (cadre_id, quarter),
         ).fetchone()
         if row is None:
             raise NotFound(f"no grade for cadre {cadre_id} in {quarter} (not active in the roster at quarter end?)")
-        name, dept, role, individual, grade, reason, flags, base_pay, dept_score, dept_grade = row
+        name, dept, role, individual, grade, reason, flags, dept_score, dept_grade = row
         decision = conn.execute(
             "select decided_by, explanation from marts.grade_decisions"
             " where subject_type = 'cadre' and cadre_id = %s and quarter = %s",
@@ -79,9 +79,10 @@ def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
             " from payroll.quarterly_adjustments where cadre_id = %s and quarter = %s order by version",
             (cadre_id, quarter),
         ).fetchall()
-        multiplier = conn.execute(
-            "select value from rules.rule_parameters where param = %s and effective_from <= ingest.quarter_end(%s)"
-            " order by effective_from desc limit 1", (f"multiplier_{(grade or 'b').lower()}", quarter),
+        # the current pay result, as dbt computes it for payroll (rule 4): one place for the rule
+        pay = conn.execute(
+            "select base_pay, multiplier, adjusted_pay, adjustment from intermediate.int_payroll__quarter_adjustments"
+            " where cadre_id = %s and quarter = %s", (cadre_id, quarter),
         ).fetchone()
     out = [f"{cadre_id} {name} — {dept} · {role} — {quarter}",
            f"grade {grade} (reason: {reason})" + (f" · flags: {', '.join(flags)}" if flags else ""),
@@ -90,10 +91,10 @@ def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
         out += ["", "Individual score (points · component · source):", *lines, f"  {'=':>10}  total {total}"]
     if decision:
         out += ["", f"Grade decided by: {decision[0]}", f"  {decision[1]}"]
-    if grade and base_pay is not None and multiplier:
-        adjusted = (base_pay * multiplier[0]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        out += ["", f"Pay (rule 4): base {base_pay} × {multiplier[0]} ({grade}) = {adjusted}"
-                    f" (adjustment {adjusted - base_pay:+})"]
+    if pay:
+        pay_base, multiplier, adjusted, adjustment = pay
+        out += ["", f"Pay (rule 4): base {pay_base} × {multiplier.normalize()} ({grade}) = {adjusted}"
+                    f" (adjustment {adjustment:+})"]
     if versions:
         out.append("Payroll versions (payroll.quarterly_adjustments):")
         for version, status, published_at, v_grade, v_multiplier, adjusted_pay, adjustment, delta in versions:

@@ -195,13 +195,6 @@ def refresh_drafts(business_date: date, url: str | None = None) -> dict:
     return {"payroll_drafts": {q: {"version": v, "rows": n} for q, v, n in drafts}}
 
 
-def quarter_end(quarter: str) -> date:
-    year, number = int(quarter[:4]), int(quarter[5])
-    if number == 4:
-        return date(year, 12, 31)
-    return date.fromordinal(date(year, 3 * number + 1, 1).toordinal() - 1)
-
-
 def publish(quarter: str, url: str | None = None, dry_run: bool = False) -> Publication:
     """Freeze the quarter's draft rows as its next version (rule 4); a dry run only says what it would do."""
     from kaohe.warehouse import connect
@@ -209,9 +202,9 @@ def publish(quarter: str, url: str | None = None, dry_run: bool = False) -> Publ
     quarter = quarter.strip().upper()
     if not QUARTER.match(quarter):
         raise PublishError(f"'{quarter}' is not a quarter (write it like 2026Q3)")
-    last_day = quarter_end(quarter)
     with connect(url) as conn, conn.transaction():
         _lock(conn)
+        (last_day,) = conn.execute("select ingest.quarter_end(%s)", (quarter,)).fetchone()
         (latest_run,) = conn.execute("select max(business_date) from payroll.run_dates").fetchone()
         if latest_run is None or latest_run < last_day:
             raise PublishError(f"{quarter} cannot be published: its last day {last_day} has not been run"

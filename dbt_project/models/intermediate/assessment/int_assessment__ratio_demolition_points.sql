@@ -26,10 +26,7 @@ ratios as (
     select
         *,
         coalesce(target, 0) = 0 as no_target,
-        case
-            when coalesce(target, 0) = 0 then least(1, ratio_cap)
-            else least({{ assessment_div('actual', 'target') }}, ratio_cap)
-        end as ratio
+        {{ assessment_capped_ratio('actual', 'target') }} as ratio
     from scored
 )
 

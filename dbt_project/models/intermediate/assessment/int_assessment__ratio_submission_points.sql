@@ -56,10 +56,7 @@ scored as (
 ratios as (
     select
         *,
-        case
-            when coalesce(quarter_target, 0) = 0 then least(1, ratio_cap)
-            else least({{ assessment_div('actual', 'quarter_target') }}, ratio_cap)
-        end as ratio
+        {{ assessment_capped_ratio('actual', 'quarter_target') }} as ratio
     from scored
 )
 
