@@ -156,7 +156,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
         if col.base_type == "date":  # matches the pattern but is no calendar day (2026-02-30)
             specs.append(RuleSpec(
                 "format", col.name, f"{label(col)} is not a real calendar date",
-                body=rows_query(f"b.{col.name} ~ {sql_text(contract.formats['date'])} and ingest.parse_date(b.{col.name}) is null",
+                body=rows_query(f"b.{col.name} ~ {sql_text(contract.formats['date'])} and {ref.value(contract, kind, col.name)} is null",
                                  sql_text(f"{label(col)} '") + f" || b.{col.name} || " + sql_text("' is not a real calendar date")),
             ))
     for col in kind.columns:
@@ -167,7 +167,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
     for col in kind.columns:
         if col.base_type in RANGES:
             cond, words = RANGES[col.base_type]
-            v = f"ingest.to_num(b.{col.name})"
+            v = ref.value(contract, kind, col.name)
             specs.append(RuleSpec(
                 "out_of_range", col.name, f"{label(col)} {words}",
                 body=rows_query(f"{v} is not null and not ({cond.replace('v', v)})",
@@ -175,7 +175,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
             ))
     for col in kind.columns:
         if col.base_type == "date":
-            d = f"ingest.parse_date(b.{col.name})"
+            d = ref.value(contract, kind, col.name)
             specs.append(RuleSpec(
                 "future_date", col.name, f"{label(col)} is after the delivery date",
                 body=rows_query(f"{d} > b._business_date",
@@ -186,7 +186,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
 
 
 def key_rule(contract: Contract, kind: Kind) -> RuleSpec:
-    key = ", ".join(ref.normalised(contract, kind.column(c), "b") for c in kind.key)
+    key = ", ".join(ref.value(contract, kind, c) for c in kind.key)
     # Reference snapshots: the key must be unique across all files of the kind in
     # the folder; daily kinds: within one file.
     scope = "b._business_date" if kind.reference else "b._load_id"
