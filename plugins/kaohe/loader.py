@@ -142,7 +142,7 @@ _WS = rb"(?:[\t\x0b\x0c\x1c-\x1f ]|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8
 # The exact per-line test: a quote, whitespace at a field's edge, a line of nothing but separators.
 _SUSPICIOUS_LINE = re.compile(rb'"|(?:^|,)' + _WS + rb"|" + _WS + rb"(?:,|$)|^,*$")
 _BLOCK = 1 << 20
-BATCH_BYTES = 16 << 20  # plain CSV files of one kind are copied together, up to this much per transaction
+BATCH_BYTES = 16 << 20  # plain CSV files are copied together, up to this much per transaction
 
 
 @dataclass(frozen=True)
@@ -280,22 +280,21 @@ def _stream_plain(copy, path: Path, header: PlainHeader, load_id: int) -> int:
 
 
 def _load_plain_batch(conn, batch: list[tuple[LandingFile, PlainHeader]]) -> list[FileOutcome]:
-    """Several plain CSV files of one kind in one transaction: two statements to register them, one COPY per
-    column order, one ledger update — a handful of round trips instead of about eight per file (most files
-    are small: a department's day). Each file still lands whole or not at all; NotPlain or DataError from
-    any file rolls the batch back, and the caller loads its files one by one."""
-    kind = batch[0][0].kind
+    """Several plain CSV files (of any kinds) in one transaction: two statements to register them, one COPY
+    per kind and column order, one ledger update — a handful of round trips instead of about eight per file
+    (most files are small: a department's day). Each file still lands whole or not at all; NotPlain or
+    DataError from any file rolls the batch back, and the caller loads its files one by one."""
     outcomes: list[FileOutcome] = []
     with conn.transaction():
         load_ids = _begin_loads(conn, [(lf, lf.checksum()) for lf, _ in batch])
         loaded: dict[int, tuple[LandingFile, PlainHeader, int]] = {}
-        by_columns: dict[tuple[str, ...], list] = {}
+        by_columns: dict[tuple[str, tuple[str, ...]], list] = {}
         for (lf, header), load_id in zip(batch, load_ids):
             if load_id is None:
                 outcomes.append(FileOutcome(lf.name, lf.kind, lf.sender, "unchanged"))
             else:
-                by_columns.setdefault(header.targets, []).append((lf, header, load_id))
-        for targets, files in by_columns.items():
+                by_columns.setdefault((lf.kind, header.targets), []).append((lf, header, load_id))
+        for (kind, targets), files in by_columns.items():
             with conn.cursor() as cur, cur.copy(_plain_copy_sql(kind, targets)) as copy:
                 for lf, header, load_id in files:
                     loaded[load_id] = (lf, header, _stream_plain(copy, lf.path, header, load_id))
@@ -353,8 +352,8 @@ def _quarantine_broken(conn, load_id: int, lf: LandingFile, broken: list[tuple[i
 def load_date(landing_root: Path, business_date: date, url: str | None = None, on_file=None) -> list[FileOutcome]:
     """Load every file of one business date; returns one outcome per file.
 
-    Plain CSV files (most of a day) are loaded in batches per kind; everything else, and every file whose
-    key (kind, sender) has more than one file in the folder (their order decides which one wins), file by
+    Plain CSV files (most of a day) are loaded together, in batches of up to BATCH_BYTES; everything else,
+    and every file whose key (kind, sender) has more than one file in the folder (their order decides which one wins), file by
     file in the order delivered. ``on_file(landing_file, outcome, seconds)``, if given, is called after each
     file (a batch's time is shared among its files by rows); the benchmark times loading per format with it.
     """
@@ -365,7 +364,7 @@ def load_date(landing_root: Path, business_date: date, url: str | None = None, o
             ensure_schema(conn, contract)
         files = discover(Path(landing_root), business_date, contract)
         per_key = Counter((_key_label(lf), lf.sender) for lf in files)
-        batches: dict[str, list] = {}
+        plain: list[tuple[LandingFile, PlainHeader]] = []
         one_by_one = []
         for lf in files:
             header = None
@@ -377,26 +376,25 @@ def load_date(landing_root: Path, business_date: date, url: str | None = None, o
             if header is None:
                 one_by_one.append(lf)
             else:
-                batches.setdefault(lf.kind, []).append((lf, header))
+                plain.append((lf, header))
 
         def report(lf, outcome, seconds):
             outcomes.append(outcome)
             if on_file:
                 on_file(lf, outcome, seconds)
 
-        for kind_files in batches.values():
-            for batch in _chunks(kind_files):
-                started = time.perf_counter()
-                try:
-                    batch_outcomes = _load_plain_batch(conn, batch)
-                except (NotPlain, psycopg.DataError):
-                    one_by_one += [lf for lf, _ in batch]  # rolled back: each file on its own (any order: one per key)
-                    continue
-                seconds = time.perf_counter() - started
-                total = sum(o.rows_read for o in batch_outcomes) or 1
-                by_name = {lf.name: lf for lf, _ in batch}
-                for outcome in batch_outcomes:
-                    report(by_name[outcome.file], outcome, seconds * (outcome.rows_read or 0) / total)
+        for batch in _chunks(plain):
+            started = time.perf_counter()
+            try:
+                batch_outcomes = _load_plain_batch(conn, batch)
+            except (NotPlain, psycopg.DataError):
+                one_by_one += [lf for lf, _ in batch]  # rolled back: each file on its own (any order: one per key)
+                continue
+            seconds = time.perf_counter() - started
+            total = sum(o.rows_read for o in batch_outcomes) or 1
+            by_name = {lf.name: lf for lf, _ in batch}
+            for outcome in batch_outcomes:
+                report(by_name[outcome.file], outcome, seconds * (outcome.rows_read or 0) / total)
         for lf in one_by_one:
             started = time.perf_counter()
             report(lf, load_file(conn, lf, contract), time.perf_counter() - started)
