@@ -75,10 +75,13 @@ class RuleSpec:
 
         GX substitutes ``{batch}`` as an aliased subquery, or bare when the query
         has a JOIN; the join here pins the bare form so the alias is always ours.
+        ``not materialized``: a rule that reads `b` twice (the rows, and the batch's
+        date for the master data in force) would otherwise copy the whole batch into
+        a work table first (province evaluations: 0.55 s → 0.29 s a rule).
         """
         if self.body is None:
             return None
-        batch = "b as (select batch.* from {batch} as batch inner join (values (1)) as one (x) on true)"
+        batch = "b as not materialized (select batch.* from {batch} as batch inner join (values (1)) as one (x) on true)"
         body = self.body.strip()
         if body.lower().startswith("with "):
             return f"with {batch},\n{body[5:]}"
