@@ -46,7 +46,7 @@ test: setup
 test-fast: setup
 	$(VENV)/bin/pytest tests/unit
 
-# The benchmark of docs/performance.md; CI runs district only, the full table is
+# The benchmark of docs/performance.md (the suite runs a part of the district table, untimed); the full table is
 #   make bench BENCH_SCALES=district,city,province
 BENCH_SCALES ?= district
 bench: setup
