@@ -80,6 +80,11 @@ def unit_test(url: str | None = None) -> BuildResult:
     return _result(_invoke(["test", "--select", "test_type:unit"], url or warehouse_url()))
 
 
+def data_test(select: str, url: str | None = None) -> BuildResult:
+    """``dbt test`` of the selected nodes' data tests over what is built now (nothing is rebuilt first)."""
+    return _result(_invoke(["test", "--select", select, "--exclude", "test_type:unit"], url or warehouse_url()))
+
+
 def _result(outcome) -> BuildResult:
     failures = []
     nodes = 0
