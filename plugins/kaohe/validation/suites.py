@@ -189,7 +189,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
 
 
 def key_rule(contract: Contract, kind: Kind) -> RuleSpec:
-    key = ", ".join(ref.value(contract, kind, c) for c in kind.key)
+    key = ", ".join(ref.grouping_value(contract, kind, c) for c in kind.key)
     # Reference snapshots: the key must be unique across all files of the kind in
     # the folder; daily kinds: within one file.
     scope = "b._business_date" if kind.reference else "b._load_id"
