@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    indexes=[{'columns': ['load_id']}],
-    pre_hook="{{ staging_drop_replaced('bonus_penalty') }}",
-) }}
-
 with source as (
     select * from {{ staging_new_loads('bonus_penalty') }}
 ),

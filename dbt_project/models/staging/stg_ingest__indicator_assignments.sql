@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    indexes=[{'columns': ['load_id']}],
-    pre_hook="{{ staging_drop_replaced('indicator_assignments') }}",
-) }}
-
 with source as (
     select * from {{ staging_new_loads('indicator_assignments') }}
 ),
