@@ -96,36 +96,47 @@ def load_file(conn, lf: LandingFile, contract: Contract) -> FileOutcome:
             return FileOutcome(lf.name, lf.kind, lf.sender, "unchanged")
         if lf.problem:
             return _reject(conn, load_id, lf, lf.problem)
-        if lf.ext == "csv":
+        read = _copy_plain(conn, lf, contract, load_id) if lf.ext == "csv" else None
+        if read is None:
             try:
-                with conn.transaction():  # savepoint: a file that is not plain goes row by row below
-                    header = plain_header(lf.path, contract, lf.kind)
-                    with conn.cursor() as cur, cur.copy(_plain_copy_sql(lf.kind, header.targets)) as copy:
-                        rows_read = _stream_plain(copy, lf.path, header, load_id)
-            except (NotPlain, psycopg.DataError):
-                pass  # DataError: PostgreSQL's CSV parser disagreed (a field count, say): the row path decides
-            else:
-                conn.execute("update quarantine.file_loads set rows_read = %s, encoding = %s where load_id = %s",
-                             (rows_read, header.encoding, load_id))
-                return FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, rows_read)
-        try:
-            opened = open_landing_file(lf.path, lf.ext, contract, lf.kind)
-        except FileRejected as exc:
-            return _reject(conn, load_id, lf, exc.reason)
-        try:
-            with conn.transaction():  # savepoint: a file that breaks mid-stream is rejected whole
-                rows_read, broken = _copy_rows(conn, load_id, opened, contract.kinds[lf.kind].column_names, lf.kind)
-                if broken:
-                    _quarantine_broken(conn, load_id, lf, broken)
-        except FileRejected as exc:
-            return _reject(conn, load_id, lf, exc.reason)
-        except (OSError, ValueError, KeyError) as exc:
-            return _reject(conn, load_id, lf, f"unreadable: the file broke off while reading ({type(exc).__name__}: {exc})")
-        conn.execute(
-            "update quarantine.file_loads set rows_read = %s, encoding = %s where load_id = %s",
-            (rows_read, opened.encoding, load_id),
-        )
-    return FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, rows_read)
+                opened = open_landing_file(lf.path, lf.ext, contract, lf.kind)
+            except FileRejected as exc:
+                return _reject(conn, load_id, lf, exc.reason)
+            try:
+                with conn.transaction():  # savepoint: a file that breaks mid-stream is rejected whole
+                    rows_read, broken = _copy_rows(conn, load_id, opened, contract.kinds[lf.kind].column_names,
+                                                   lf.kind)
+                    if broken:
+                        _quarantine_broken(conn, load_id, lf, broken)
+            except FileRejected as exc:
+                return _reject(conn, load_id, lf, exc.reason)
+            except (OSError, ValueError, KeyError) as exc:
+                return _reject(conn, load_id, lf,
+                               f"unreadable: the file broke off while reading ({type(exc).__name__}: {exc})")
+            read = (rows_read, opened.encoding)
+        _record_reads(conn, {load_id: read})
+    return FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, read[0])
+
+
+def _copy_plain(conn, lf: LandingFile, contract: Contract, load_id: int) -> tuple[int, str] | None:
+    """A CSV file COPY'd as it is (rows read, encoding), or None when the row-by-row path must decide."""
+    try:
+        with conn.transaction():  # savepoint: a file that is not plain goes row by row
+            header = plain_header(lf.path, contract, lf.kind)
+            with conn.cursor() as cur, cur.copy(_plain_copy_sql(lf.kind, header.targets)) as copy:
+                return _stream_plain(copy, lf.path, header, load_id), header.encoding
+    except (NotPlain, psycopg.DataError):
+        return None  # DataError: PostgreSQL's CSV parser disagreed (a field count, say)
+
+
+def _record_reads(conn, reads: dict[int, tuple[int, str]]) -> None:
+    """The ledger rows' rows_read and encoding, load id -> (rows, encoding), in one statement."""
+    conn.execute(
+        "update quarantine.file_loads f set rows_read = u.rows_read, encoding = u.encoding"
+        " from unnest(%s::bigint[], %s::int[], %s::text[]) u (load_id, rows_read, encoding)"
+        " where f.load_id = u.load_id",
+        (list(reads), [rows for rows, _ in reads.values()], [encoding for _, encoding in reads.values()]),
+    )
 
 
 class NotPlain(Exception):
@@ -299,12 +310,7 @@ def _load_plain_batch(conn, batch: list[tuple[LandingFile, PlainHeader]]) -> lis
                 for lf, header, load_id in files:
                     loaded[load_id] = (lf, header, _stream_plain(copy, lf.path, header, load_id))
         if loaded:
-            conn.execute(
-                "update quarantine.file_loads f set rows_read = u.rows_read, encoding = u.encoding"
-                " from unnest(%s::bigint[], %s::int[], %s::text[]) u (load_id, rows_read, encoding)"
-                " where f.load_id = u.load_id",
-                (list(loaded), [r for _, _, r in loaded.values()], [h.encoding for _, h, _ in loaded.values()]),
-            )
+            _record_reads(conn, {load_id: (rows, header.encoding) for load_id, (_, header, rows) in loaded.items()})
     outcomes += [FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, rows)
                  for load_id, (lf, _, rows) in loaded.items()]
     return outcomes

@@ -55,13 +55,14 @@ def load(landing: Path, business_date: date, url: str | None = None) -> dict:
 
 
 def validate(business_date: date, url: str | None = None) -> dict:
-    from kaohe.validation.runner import data_docs_index, validate_date
+    from kaohe.validation.data_docs import index_page
+    from kaohe.validation.runner import validate_date
 
     results = validate_date(business_date, url)
     return {
         "kinds": {r.kind: {"rows_read": r.rows_read, "rows_quarantined": r.rows_quarantined, "rules": r.failed_rules}
                   for r in results},
-        "data_docs": str(data_docs_index(business_date)) if results else None,
+        "data_docs": str(index_page(business_date)) if results else None,
     }
 
 

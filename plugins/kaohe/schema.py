@@ -168,8 +168,6 @@ create table if not exists raw.{kind} (
     {cols},
     _extra jsonb
 );
-alter table raw.{kind} drop constraint if exists {kind}__load_id_fkey;
-alter table raw.{kind} drop constraint if exists {kind}_pkey;
 create index if not exists {kind}_load_brin on raw.{kind} using brin (_load_id)
     with (pages_per_range = 16, autosummarize = on);
 """
@@ -189,5 +187,12 @@ def ensure_schema(conn, contract: Contract | None = None) -> None:
     conn.execute(NO_JIT_SQL)
     for kind in contract.kinds:
         conn.execute(raw_table_sql(contract, kind))
+    # Warehouses created by older versions still carry raw's primary and foreign keys: dropped once. Looked up
+    # first, since ALTER TABLE locks the table out even when there is nothing to drop (this runs every load).
+    for (statement,) in conn.execute(
+        "select format('alter table %s drop constraint %I', conrelid::regclass, conname) from pg_constraint"
+        " where connamespace = 'raw'::regnamespace and contype in ('p', 'f')"
+    ).fetchall():
+        conn.execute(statement)
     ensure_payroll_schema(conn)
     ensure_roles(conn)

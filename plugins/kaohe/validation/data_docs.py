@@ -48,6 +48,11 @@ def index_page(business_date: date | None = None) -> Path:
     return (site_dir(business_date) if business_date else docs_root()) / "index.html"
 
 
+def _suite_page(suite_name: str) -> str:
+    """A suite's page in a date's site, relative to it (GX's layout: expectations/<kind>/<stage>.html)."""
+    return "/".join(["expectations", *suite_name.split(".")]) + ".html"
+
+
 @contextmanager
 def _locked(folder: Path):
     """Runs of one date in two processes (a resubmission, concurrent tests) update its manifest in turn."""
@@ -110,7 +115,7 @@ def write_page(business_date: date, result_identifier, validation_result, suite)
     view = _page_view()
     page = view.render(ValidationResultsPageRenderer().render(validation_result), show_how_to_buttons=False)
     store.set(SiteSectionIdentifier(site_section_name="validations", resource_identifier=result_identifier), page)
-    if not site.joinpath("expectations", *suite.name.split(".")).with_suffix(".html").exists():
+    if not (site / _suite_page(suite.name)).exists():
         rendered = view.render(ExpectationSuitePageRenderer().render(suite), show_how_to_buttons=False)
         key = SiteSectionIdentifier(site_section_name="expectations",
                                     resource_identifier=ExpectationSuiteIdentifier(name=suite.name))
@@ -168,12 +173,12 @@ def _write_site_index(store, business_date: date, entries: list[dict]) -> None:
             "asset_name": e["batch_identifier"],
             "batch_kwargs": {},
             "batch_spec": {},
-            "expectation_suite_filepath": "/".join(["expectations", *e["suite"].split(".")]) + ".html",
+            "expectation_suite_filepath": _suite_page(e["suite"]),
         }
         for e in sorted(entries, key=lambda e: e["run_time"], reverse=True)
     ]
     links["expectations_links"] = [
-        {"expectation_suite_name": name, "filepath": "/".join(["expectations", *name.split(".")]) + ".html"}
+        {"expectation_suite_name": name, "filepath": _suite_page(name)}
         for name in sorted({e["suite"] for e in entries})
     ]
     rendered = SiteIndexPageRenderer.render(links)

@@ -60,9 +60,13 @@ def parsed_columns_sql(contract: Contract, kind: Kind, alias: str) -> str:
     return ", ".join(items).replace("{{", "{").replace("}}", "}")
 
 
+def _column(contract: Contract, kind: str | Kind, column: str) -> Column:
+    return (contract.kinds[kind] if isinstance(kind, str) else kind).column(column)
+
+
 def value(contract: Contract, kind: str | Kind, column: str) -> str:
     """A rule's SQL for the batch row's value of a column, as the warehouse understands it (``b`` is the batch)."""
-    col = (contract.kinds[kind] if isinstance(kind, str) else kind).column(column)
+    col = _column(contract, kind, column)
     return f"b._v_{col.name}" if col.base_type in PARSED_TYPES else normalised(contract, col, "b")
 
 
@@ -70,9 +74,8 @@ def grouping_value(contract: Contract, kind: str | Kind, column: str) -> str:
     """``value`` for grouping and partitioning: text compared as bytes (collate "C"). The same groups — equality
     does not depend on the collation — with a cheaper comparison than the database locale's: a key check over
     1.3 M evaluations sorted 35 % faster."""
-    col = (contract.kinds[kind] if isinstance(kind, str) else kind).column(column)
     expr = value(contract, kind, column)
-    return f'{expr} collate "C"' if col.base_type in TEXT_TYPES else expr
+    return f'{expr} collate "C"' if _column(contract, kind, column).base_type in TEXT_TYPES else expr
 
 
 def valid_view_sql(contract: Contract, kind: Kind) -> str:
@@ -296,10 +299,10 @@ def _ledger_rules(contract: Contract) -> list:
     status = value(contract, "demolition_ledger", "status")
     rank = "case {s} when 'surveyed' then 1 when 'signed' then 2 when 'cleared' then 3 when 'demolished' then 4 end"
     # Every valid ledger row of the batch's households, plus the batch itself (in_batch). Each rule is one
-    # window over it, read back for the batch's rows: no second sort, no join back. (Household ids sort as
-    # bytes, collate "C": the same groups, a cheaper comparison than the database locale's.)
+    # window over it, read back for the batch's rows: no second sort, no join back.
     history = f"""with batch_rows as (
-  select b._load_id, b._row_number, upper(b.household_id) collate "C" as household_id, upper(b.group_id) as group_id,
+  select b._load_id, b._row_number, {grouping_value(contract, "demolition_ledger", "household_id")} as household_id,
+         upper(b.group_id) as group_id,
          upper(b.zone_id) as zone_id, {value(contract, "demolition_ledger", "status_date")} as d, {rank.format(s=status)} as rank
   from b),
 h as (

@@ -2,9 +2,10 @@
 
 For each kind, in dependency order (master data before what references it):
 
-1. a table ``ingest.batch_<kind>`` of the date's pending loads (rebuilt per
-   stage) is the GX batch (a table asset, so GX hands back database-side row
-   queries);
+1. a table ``ingest.batch_<kind>`` of the date's pending loads not yet
+   quarantined (rebuilt for the relations stage when the fields stage
+   quarantined rows) is the GX batch (a table asset, so GX hands back
+   database-side row queries);
 2. a GX checkpoint runs the kind's suite over it; its result page goes into
    the business date's Data Docs site (``kaohe.validation.data_docs``);
 3. for every failed expectation, in suite order, the failing rows are copied
@@ -101,10 +102,10 @@ def _datasource(context, url: str):
 _CHECKPOINTS: dict[tuple[str, str, str], tuple[str, object, object]] = {}
 
 
-def _checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str):
+def _checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str, specs: list):
     gx, context = _gx()
     datasource = _datasource(context, url)
-    fingerprint = repr(build_rule_specs(contract, kind, stage))
+    fingerprint = repr(specs)
     cached = _CHECKPOINTS.get((datasource.name, kind, stage))
     if cached and cached[0] == fingerprint:
         return cached[1], cached[2]
@@ -141,14 +142,15 @@ def _checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str):
     return checkpoint, suite
 
 
-def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str, business_date: date):
+def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str, specs: list,
+                    business_date: date):
     """Run the kind's suite of the stage over the batch view; returns (validation result, Data Docs entry)."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     from kaohe.validation import data_docs
 
     _, context = _gx()
-    checkpoint, suite = _checkpoint(url, contract, kind, view, stage)
+    checkpoint, suite = _checkpoint(url, contract, kind, view, stage, specs)
     # run name = the business date (the Data Docs index shows it); run time = now, so a resubmission's run
     # of the same date gets pages of its own
     run_id = RunIdentifier(run_name=business_date.isoformat(), run_time=datetime.now(timezone.utc))
@@ -290,6 +292,8 @@ def _build_batch(conn, contract: Contract, kind: str, name: str, load_ids: list[
 
 
 def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: list[dict]) -> KindResult:
+    from kaohe.validation import data_docs
+
     # One batch table per kind: kaohe_daily runs one date at a time (max_active_runs=1).
     view = f"ingest.batch_{kind}"
     failed: dict[str, int] = {}
@@ -300,9 +304,9 @@ def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: li
         if stale:
             _build_batch(conn, contract, kind, view, load_ids)
         stale = False
-        validation, page = _run_checkpoint(url, contract, kind, view, stage, business_date)
-        pages.append(page)
         specs = build_rule_specs(contract, kind, stage)
+        validation, page = _run_checkpoint(url, contract, kind, view, stage, specs, business_date)
+        pages.append(page)
         outcomes = sorted(validation.results, key=lambda r: r.expectation_config.meta["order"])
         if len(specs) != len(outcomes):
             raise ValidationError(f"{kind}: suite has {len(specs)} rules but GX returned {len(outcomes)} results")
@@ -322,13 +326,6 @@ def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: li
         "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
     ).fetchone()
     return KindResult(kind, len(load_ids), int(read or 0), int(quarantined or 0), failed,
-                      str(data_docs_index(business_date)))
-
-
-def data_docs_index(business_date: date | None = None):
-    """The Data Docs of a business date (``<state>/gx/data_docs/<date>/index.html``), or the index of all dates."""
-    from kaohe.validation.data_docs import index_page
-
-    return index_page(business_date)
+                      str(data_docs.index_page(business_date)))
 
 
