@@ -74,17 +74,21 @@ def psql_binary() -> str:
 def fresh_database(base_url: str, name: str) -> str:
     import psycopg
 
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
+    from kaohe.warehouse import database_url
+
+    admin = database_url(base_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"')
-    return base_url.rsplit("/", 1)[0] + f"/{name}"
+    return database_url(base_url, name)
 
 
 def drop_database(base_url: str, name: str) -> None:
     import psycopg
 
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
+    from kaohe.warehouse import database_url
+
+    admin = database_url(base_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
 

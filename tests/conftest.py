@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kaohe.warehouse import database_url
+
 REPO = Path(__file__).resolve().parents[1]
 # Tests get their own state folder: the demo's warehouse is never touched.
 os.environ.setdefault("KAOHE_HOME", str(REPO / ".kaohe" / "test-home"))
@@ -31,10 +33,10 @@ def warehouse_url(embedded_warehouse, monkeypatch):
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = embedded_warehouse.url().rsplit("/", 1)[0] + "/postgres"
+    admin = database_url(embedded_warehouse.url(), "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
-    url = embedded_warehouse.url().rsplit("/", 1)[0] + f"/{name}"
+    url = database_url(embedded_warehouse.url(), name)
     monkeypatch.setenv("KAOHE_WAREHOUSE_URL", url)
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:

@@ -18,7 +18,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from kaohe.settings import state_dir
 
@@ -217,6 +217,17 @@ def warehouse_url(start: bool = True) -> str:
         return url
     embedded = EmbeddedWarehouse.default()
     return embedded.start() if start else embedded.url()
+
+
+def database_url(url: str, database: str) -> str:
+    """The same server, user and options as ``url``, on another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def database_name(url: str) -> str:
+    """The database a PostgreSQL URL names."""
+    return (urlsplit(url).path or "/").lstrip("/")
 
 
 def dbt_env(url: str) -> dict[str, str]:

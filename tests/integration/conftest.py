@@ -13,6 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from kaohe.warehouse import database_name, database_url
+
 START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
 
 
@@ -24,7 +26,7 @@ def kaohe(*args, url: str, timeout: int = 900, **env) -> subprocess.CompletedPro
 
 
 def _admin_url(embedded_warehouse) -> str:
-    return embedded_warehouse.url().rsplit("/", 1)[0] + "/postgres"
+    return database_url(embedded_warehouse.url(), "postgres")
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +46,7 @@ def district(tmp_path_factory, embedded_warehouse, district_reports):
     admin = _admin_url(embedded_warehouse)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
-    url = embedded_warehouse.url().rsplit("/", 1)[0] + f"/{name}"
+    url = database_url(embedded_warehouse.url(), name)
     generated = kaohe("generate", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(),
                       "--bad-rows", url=url)
     assert generated.returncode == 0, generated.stderr[-3000:]
@@ -60,13 +62,13 @@ def district(tmp_path_factory, embedded_warehouse, district_reports):
 def district_copy(district, embedded_warehouse):
     """A private copy of the district database (PostgreSQL template copy, ≈ 1 s): (landing, url)."""
     landing, source_url, _ = district
-    source = source_url.rsplit("/", 1)[1]
+    source = database_name(source_url)
     name = f"copy_{uuid.uuid4().hex[:8]}"
     admin = _admin_url(embedded_warehouse)
     with psycopg.connect(admin, autocommit=True) as conn:
         # a template must have no other sessions; ours are all closed by now
         conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (source,))
         conn.execute(f'create database "{name}" template "{source}"')
-    yield landing, embedded_warehouse.url().rsplit("/", 1)[0] + f"/{name}"
+    yield landing, database_url(embedded_warehouse.url(), name)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')

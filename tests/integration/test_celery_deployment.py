@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from kaohe.warehouse import database_url
+
 from .airflow_services import AirflowDeployment, DeploymentError
 from .conftest import END, START
 
@@ -76,12 +78,11 @@ def _seconds(timestamp: str) -> float:
 def celery_run(district, embedded_warehouse, tmp_path_factory):
     landing, _, _ = district
     started = time.perf_counter()
-    server = embedded_warehouse.url().rsplit("/", 1)[0]
-    admin = f"{server}/postgres"
+    admin = database_url(embedded_warehouse.url(), "postgres")
     databases: list[str] = []
     try:
         databases += [_create_database(admin, "airflow_meta"), _create_database(admin, "celery_wh")]
-        outcome = _drive_deployment(landing, f"{server}/{databases[0]}", f"{server}/{databases[1]}",
+        outcome = _drive_deployment(landing, database_url(admin, databases[0]), database_url(admin, databases[1]),
                                     tmp_path_factory.mktemp("celery"), started)
         yield outcome
     finally:

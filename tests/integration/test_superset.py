@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from kaohe.warehouse import connect
+from kaohe.warehouse import connect, database_name
 
 from .conftest import START
 
@@ -159,7 +159,7 @@ def test_the_database_is_the_warehouse_as_the_read_only_role(superset, district)
     connection = client.get(f"/api/v1/database/{database['id']}/connection")["result"]
     uri = connection["sqlalchemy_uri"]
     assert uri.startswith("postgresql+psycopg2://kaohe_bi@") or uri.startswith("postgresql+psycopg2://kaohe_bi:")
-    assert uri.endswith("/" + district[1].rsplit("/", 1)[1]), uri
+    assert uri.endswith("/" + database_name(district[1])), uri
     assert not database["allow_dml"] and not database["allow_file_upload"]
 
 
