@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from kaohe.settings import project_root
+
+pytestmark = pytest.mark.integration
 
 
 def test_the_benchmark_prints_every_stage_and_both_baselines():
@@ -23,13 +27,14 @@ def test_the_benchmark_prints_every_stage_and_both_baselines():
     report = json.loads(figures.read_text())
     district = report["scales"]["district"]
     assert district["rows"] > 10_000 and district["rejected_files"] == 0
-    for stage in ("discover", "load", "validate", "dbt", "total"):
-        assert district["stages"][stage] >= 0
-    assert district["stages"]["total"] > district["stages"]["dbt"] > 0
+    stages = district["stages"]
+    assert all(stages[stage] > 0 for stage in ("discover", "load", "validate", "dbt"))
+    assert stages["total"] == pytest.approx(sum(stages[s] for s in ("discover", "load", "validate", "dbt")))
     csv = district["load_by_format"]["csv"]
     # the baselines loaded exactly the rows of the day's CSV files that Kaohe's loader loaded
     assert district["psql"]["rows"] == district["pandas"]["rows"] == csv["rows"] > 0
-    assert district["validate_db_seconds"] > 0 and district["validate_statements"] > 100
+    # the database-side clock counts statements of the validate stage only: within its wall time
+    assert 0 < district["validate_db_seconds"] < stages["validate"] and district["validate_statements"] > 100
 
     table = run.stdout
     assert "scale      files      rows  discover    load  validate     dbt   total" in table
