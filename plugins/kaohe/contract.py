@@ -35,6 +35,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """The master data a code names: the value must be in ``kind.column`` of the snapshot in force."""
+
+    kind: str
+    column: str
+    rule: str  # the rule code of a value that is not there (unknown_dept, ...)
+    noun: str  # what the message calls it ("department")
+
+
+@dataclass(frozen=True)
+class Code:
+    name: str
+    pattern: str
+    help: str  # what a clerk reads when a value does not match ("a department code (D + 2–4 digits, e.g. D07)")
+    references: Reference | None = None
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     zh: str
@@ -57,10 +75,15 @@ class Kind:
 
 @dataclass(frozen=True)
 class Contract:
-    codes: dict[str, str]
+    code_types: dict[str, Code]
     formats: dict[str, str]
     enums: dict[str, dict[str, str]]
-    kinds: dict[str, Kind] = field(default_factory=dict)
+    kinds: dict[str, Kind] = field(default_factory=dict)  # in validation order: master data first
+
+    @property
+    def codes(self) -> dict[str, str]:
+        """Code name -> its pattern."""
+        return {name: code.pattern for name, code in self.code_types.items()}
 
     def header_map(self, kind: str) -> dict[str, str]:
         """Normalised header text -> column name (English and Chinese)."""
@@ -127,4 +150,14 @@ def load_contract(path: str | None = None) -> Contract:
             columns=tuple(columns),
             sender_column=spec.get("sender_column"),
         )
-    return Contract(codes=doc["codes"], formats=doc["formats"], enums=doc["enums"], kinds=kinds)
+    codes = {name: _code(name, spec) for name, spec in doc["codes"].items()}
+    return Contract(code_types=codes, formats=doc["formats"], enums=doc["enums"], kinds=kinds)
+
+
+def _code(name: str, spec: dict) -> Code:
+    if not isinstance(spec, dict):
+        raise ValueError(f"contract: code {name} must be a mapping with pattern, help and (optional) references"
+                         f" — see plugins/kaohe/contract.yml")
+    ref = spec.get("references")
+    return Code(name=name, pattern=spec["pattern"], help=spec["help"],
+                references=Reference(ref["kind"], ref["column"], ref["rule"], ref["noun"]) if ref else None)

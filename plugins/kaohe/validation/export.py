@@ -13,7 +13,6 @@ from pathlib import Path
 
 from kaohe.contract import load_contract
 from kaohe.settings import project_root
-from kaohe.validation.runner import KIND_ORDER
 from kaohe.validation.suites import STAGES, build_suite
 
 
@@ -31,7 +30,7 @@ def suite_documents() -> dict[str, str]:
     gx.get_context(mode="ephemeral")  # building expectations needs an active context
     contract = load_contract()
     docs = {}
-    for kind in KIND_ORDER:
+    for kind in contract.kinds:
         for stage in STAGES:
             suite = build_suite(contract, kind, stage)
             docs[f"{kind}.{stage}.json"] = json.dumps(_strip_ids(suite.to_json_dict()), ensure_ascii=False, indent=2) + "\n"

@@ -1,6 +1,6 @@
 """Run the suites over one business date's pending loads; quarantine what fails.
 
-For each kind, in dependency order (master data before what references it):
+For each kind, in the contract's order (master data before what references it):
 
 1. a table ``ingest.batch_<kind>`` of the date's pending loads not yet
    quarantined (rebuilt for the relations stage when the fields stage
@@ -28,17 +28,9 @@ from functools import cache
 from psycopg import sql
 
 from kaohe.contract import Contract, load_contract
-from kaohe.validation.reference_sql import parsed_columns_sql, valid_view_sql
 from kaohe.validation.suites import STAGES, build_rule_specs, build_suite
+from kaohe.validation.typed_values import parsed_columns_sql, valid_view_sql
 from kaohe.warehouse import connect, warehouse_url
-
-# Master data first, in the order the references run.
-KIND_ORDER = [
-    "departments", "cadres", "indicators", "indicator_assignments", "projects", "project_milestones",
-    "demolition_groups", "demolition_group_members", "demolition_targets",
-    "indicator_progress", "project_progress", "bonus_penalty", "supervision", "evaluations",
-    "commendations", "demolition_ledger",
-]
 
 
 class ValidationError(RuntimeError):
@@ -56,8 +48,8 @@ class KindResult:
 
 
 def ensure_valid_views(conn, contract: Contract) -> None:
-    for kind in KIND_ORDER:
-        conn.execute(valid_view_sql(contract, contract.kinds[kind]))
+    for kind in contract.kinds.values():
+        conn.execute(valid_view_sql(contract, kind))
 
 
 @cache
@@ -220,7 +212,7 @@ def check_row_accounting(conn, business_date: date) -> list[str]:
     kinds = conn.execute(
         "select kind, min(load_id), max(load_id) from quarantine.file_loads"
         " where business_date = %s and status in ('loaded', 'superseded') and kind = any(%s) group by kind",
-        (business_date, KIND_ORDER),
+        (business_date, list(load_contract().kinds)),
     ).fetchall()
     for kind, first, last in kinds:
         for load_id, file, read, loaded, quarantined, in_raw in conn.execute(
@@ -250,7 +242,7 @@ def validate_date(business_date: date, url: str | None = None) -> list[KindResul
         with connect(url) as conn:
             with conn.transaction():
                 ensure_valid_views(conn, contract)
-            for kind in KIND_ORDER:
+            for kind in contract.kinds:
                 load_ids = [r[0] for r in conn.execute(
                     "select load_id from quarantine.file_loads where business_date = %s and kind = %s"
                     " and status = 'pending' order by load_id", (business_date, kind))]

@@ -13,22 +13,15 @@ batch returning ``_load_id, _row_number, _message``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import cache
-from typing import ClassVar
+from dataclasses import replace
 
 from kaohe.contract import Column, Contract, Kind
-from kaohe.validation import reference_sql as ref
+from kaohe.validation.cross_row import kind_rules
+from kaohe.validation.in_force import not_in_force
+from kaohe.validation.specs import RuleSpec, rows_query, sql_text
+from kaohe.validation.typed_values import NUMERIC_TYPES, grouping_value, value
 
-CODE_HELP = {
-    "dept_code": "a department code (D + 2–4 digits, e.g. D07)",
-    "cadre_id": "a cadre id (C + 5–7 digits, e.g. C00412)",
-    "indicator_code": "an indicator code (letter + digits, '-', digits, e.g. K1-03)",
-    "project_id": "a project id (P + 3–5 digits, e.g. P117)",
-    "zone_id": "a zone id (Z + 1–3 digits, e.g. Z4)",
-    "group_id": "a work-group id (G + 2–4 digits, e.g. G15)",
-    "household_id": "a household id (H + 6–9 digits, e.g. H0004211)",
-}
+# What a clerk reads when a value of a format does not match (a code's help is the contract's).
 FORMAT_HELP = {
     "date": "a date (YYYY-MM-DD or YYYY/M/D)",
     "month": "a month (YYYY-MM)",
@@ -38,7 +31,6 @@ FORMAT_HELP = {
     "number": "a plain number (no thousands separators, no %)",
     "money": "an amount with at most 2 decimals (no thousands separators)",
 }
-NUMERIC_TYPES = {"number", "count", "money", "nonneg", "pct", "score", "points"}
 RANGES = {  # SQL condition on the parsed value v that must hold
     "nonneg": ("v >= 0", "must be 0 or more"),
     "count": ("v >= 0 and v = trunc(v)", "must be a whole number, 0 or more"),
@@ -47,77 +39,6 @@ RANGES = {  # SQL condition on the parsed value v that must hold
     "score": ("v between 0 and 100", "must be between 0 and 100"),
     "points": ("v <> 0", "must not be 0 (positive = bonus, negative = penalty)"),
 }
-REFERENCE_RULES = {
-    "dept_code": ("unknown_dept", "departments", "dept_code", "department"),
-    "cadre_id": ("unknown_cadre", "cadres", "cadre_id", "cadre"),
-    "indicator_code": ("unknown_indicator", "indicators", "indicator_code", "indicator"),
-    "project_id": ("unknown_project", "projects", "project_id", "project"),
-    "group_id": ("unknown_group", "demolition_groups", "group_id", "work group"),
-    "zone_id": ("unknown_zone", "demolition_groups", "zone_id", "zone"),
-}
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """One expectation of a suite, before it becomes a GX object."""
-
-    rule: str
-    column: str | None
-    message: str
-    regex: str | None = None  # native regex expectation
-    not_null: bool = False  # native not-null expectation
-    body: str | None = None  # UnexpectedRowsExpectation: SQL over the batch, named `b`
-    stage: str = "relations"  # "fields": one row alone; "relations": other rows or master data
-
-    @property
-    def query(self) -> str | None:
-        """The body with the batch bound to `b`.
-
-        GX substitutes ``{batch}`` as an aliased subquery, or bare when the query
-        has a JOIN; the join here pins the bare form so the alias is always ours.
-        ``not materialized``: a rule that reads `b` twice (the rows, and the batch's
-        date for the master data in force) would otherwise copy the whole batch into
-        a work table first (province evaluations: 0.55 s → 0.29 s a rule).
-        """
-        if self.body is None:
-            return None
-        batch = "b as not materialized (select batch.* from {batch} as batch inner join (values (1)) as one (x) on true)"
-        body = self.body.strip()
-        if body.lower().startswith("with "):
-            return f"with {batch},\n{body[5:]}"
-        return f"with {batch}\n{body}"
-
-    def to_expectation(self, order: int):
-        import great_expectations.expectations as gxe
-
-        meta = {"rule": self.rule, "column": self.column, "message": self.message, "order": order}
-        if self.not_null:
-            return gxe.ExpectColumnValuesToNotBeNull(column=self.column, meta=meta)
-        if self.regex:
-            return gxe.ExpectColumnValuesToMatchRegex(column=self.column, regex=self.regex, meta=meta)
-        return count_only_rows_expectation()(
-            unexpected_rows_query=self.query, description=f"{self.rule}: {self.message}", meta=meta
-        )
-
-
-@cache
-def count_only_rows_expectation():
-    """GX's UnexpectedRowsExpectation, counting the rows only.
-
-    The stock one also fetches up to 200 of them: a second full run of the query — and these queries are
-    the suites' costliest (history joins, windows), so it doubled their time. The quarantine reads the
-    failing rows with the rule's own query (runner._quarantine); the count is all the check needs.
-    """
-    import great_expectations.expectations as gxe
-
-    class ExpectQueryToReturnNoRows(gxe.UnexpectedRowsExpectation):
-        metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
-
-        def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None):
-            count = metrics["unexpected_rows_query.row_count"]
-            return {"success": count == 0, "result": {"observed_value": count}}
-
-    return ExpectQueryToReturnNoRows
 
 
 def label(col: Column) -> str:
@@ -129,15 +50,6 @@ def enum_regex(contract: Contract, enum: str) -> str:
     return "(?i)^(" + "|".join(spellings) + ")$"
 
 
-def rows_query(where: str, message_sql: str, extra_from: str = "") -> str:
-    return f"select b._load_id, b._row_number, {message_sql} as _message from b {extra_from} where {where}"
-
-
-def sql_text(s: str) -> str:
-    """A SQL string literal, braces doubled: GX fills ``{batch}`` with str.format."""
-    return "'" + s.replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
-
-
 def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
     specs: list[RuleSpec] = []
     for col in kind.columns:
@@ -146,8 +58,8 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
     for col in kind.columns:
         base, arg = col.base_type, col.type_arg
         if base == "code":
-            specs.append(RuleSpec("format", col.name, f"{label(col)} '{{value}}' is not {CODE_HELP[arg]}",
-                                  regex="(?i)" + contract.codes[arg]))
+            specs.append(RuleSpec("format", col.name, f"{label(col)} '{{value}}' is not {contract.code_types[arg].help}",
+                                  regex="(?i)" + contract.code_types[arg].pattern))
         elif base in FORMAT_HELP:
             specs.append(RuleSpec("format", col.name, f"{label(col)} '{{value}}' is not {FORMAT_HELP[base]}",
                                   regex="(?i)" + contract.formats[base]))
@@ -159,7 +71,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
         if col.base_type == "date":  # matches the pattern but is no calendar day (2026-02-30)
             specs.append(RuleSpec(
                 "format", col.name, f"{label(col)} is not a real calendar date",
-                body=rows_query(f"b.{col.name} ~ {sql_text(contract.formats['date'])} and {ref.value(contract, kind, col.name)} is null",
+                body=rows_query(f"b.{col.name} ~ {sql_text(contract.formats['date'])} and {value(contract, kind, col.name)} is null",
                                  sql_text(f"{label(col)} '") + f" || b.{col.name} || " + sql_text("' is not a real calendar date")),
             ))
     for col in kind.columns:
@@ -170,7 +82,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
     for col in kind.columns:
         if col.base_type in RANGES:
             cond, words = RANGES[col.base_type]
-            v = ref.value(contract, kind, col.name)
+            v = value(contract, kind, col.name)
             specs.append(RuleSpec(
                 "out_of_range", col.name, f"{label(col)} {words}",
                 body=rows_query(f"{v} is not null and not ({cond.replace('v', v)})",
@@ -178,7 +90,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
             ))
     for col in kind.columns:
         if col.base_type == "date":
-            d = ref.value(contract, kind, col.name)
+            d = value(contract, kind, col.name)
             specs.append(RuleSpec(
                 "future_date", col.name, f"{label(col)} is after the delivery date",
                 body=rows_query(f"{d} > b._business_date",
@@ -189,7 +101,7 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
 
 
 def key_rule(contract: Contract, kind: Kind) -> RuleSpec:
-    key = ", ".join(ref.grouping_value(contract, kind, c) for c in kind.key)
+    key = ", ".join(grouping_value(contract, kind, c) for c in kind.key)
     # Reference snapshots: the key must be unique across all files of the kind in
     # the folder; daily kinds: within one file.
     scope = "b._business_date" if kind.reference else "b._load_id"
@@ -216,20 +128,24 @@ def sender_rule(kind: Kind) -> list[RuleSpec]:
 
 
 def reference_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
+    """Each code column that names master data (the contract's ``references``) must name a row in force.
+
+    Only references to a kind validated before this one are checked here: a kind's own codes are its key,
+    and a later kind's snapshot is not validated yet (``departments.head_cadre_id`` names a cadre of the
+    roster validated after it; the roster's ``head_conflict`` checks that pair)."""
+    earlier = list(contract.kinds)[: list(contract.kinds).index(kind.name)]
     specs = []
     for col in kind.columns:
-        code = col.type_arg if col.base_type == "code" else None
-        if code not in REFERENCE_RULES or (kind.name, col.name) in ref.SELF_OR_LATER_REFERENCES:
-            continue
-        rule, ref_kind, ref_col, noun = REFERENCE_RULES[code]
-        if ref_kind == kind.name:
+        code = contract.code_types.get(col.type_arg) if col.base_type == "code" else None
+        ref = code.references if code else None
+        if ref is None or ref.kind not in earlier:
             continue
         specs.append(RuleSpec(
-            rule, col.name, f"{label(col)} '{{value}}' is not a known {noun}",
+            ref.rule, col.name, f"{label(col)} '{{value}}' is not a known {ref.noun}",
             body=rows_query(
-                f"b.{col.name} is not null and " + ref.not_in_force(ref_kind, [(f"upper(b.{col.name})", ref_col)]),
+                f"b.{col.name} is not null and " + not_in_force(ref.kind, [(f"upper(b.{col.name})", ref.column)]),
                 sql_text(f"{label(col)} '") + f" || b.{col.name} || "
-                + sql_text(f"' is not a known {noun} in the master data in force on ") + " || b._business_date",
+                + sql_text(f"' is not a known {ref.noun} in the master data in force on ") + " || b._business_date",
             ),
         ))
     return specs
@@ -252,7 +168,7 @@ def build_rule_specs(contract: Contract, kind_name: str, stage: str) -> list[Rul
         key_rule(contract, kind),
         *sender_rule(kind),
         *reference_rules(contract, kind),
-        *ref.kind_rules(contract, kind),
+        *kind_rules(contract, kind),
     ]
 
 
