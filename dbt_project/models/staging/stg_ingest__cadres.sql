@@ -1,3 +1,4 @@
+-- Generated from plugins/kaohe/contract.yml by `python -m kaohe.dbt_codegen`: edit the contract, not this file.
 with source as (
     select * from {{ staging_new_loads('cadres') }}
 ),
@@ -10,10 +11,7 @@ renamed as (
         role,
         quarterly_base_pay,
         active,
-        _business_date as snapshot_date,
-        _load_id as load_id,
-        _row_number as row_number,
-        _file as file_name
+        {{ staging_lineage('snapshot_date') }}
     from source
 )
 

@@ -1,3 +1,4 @@
+-- Generated from plugins/kaohe/contract.yml by `python -m kaohe.dbt_codegen`: edit the contract, not this file.
 with source as (
     select * from {{ staging_new_loads('demolition_groups') }}
 ),
@@ -9,10 +10,7 @@ renamed as (
         zone_name,
         leader_cadre_id,
         dept_code,
-        _business_date as snapshot_date,
-        _load_id as load_id,
-        _row_number as row_number,
-        _file as file_name
+        {{ staging_lineage('snapshot_date') }}
     from source
 )
 

@@ -1,3 +1,4 @@
+-- Generated from plugins/kaohe/contract.yml by `python -m kaohe.dbt_codegen`: edit the contract, not this file.
 with source as (
     select * from {{ staging_new_loads('demolition_ledger') }}
 ),
@@ -9,10 +10,7 @@ renamed as (
         group_id,
         status,
         status_date,
-        _business_date as delivered_on,
-        _load_id as load_id,
-        _row_number as row_number,
-        _file as file_name
+        {{ staging_lineage('delivered_on') }}
     from source
 )
 

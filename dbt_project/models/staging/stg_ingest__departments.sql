@@ -1,3 +1,4 @@
+-- Generated from plugins/kaohe/contract.yml by `python -m kaohe.dbt_codegen`: edit the contract, not this file.
 with source as (
     select * from {{ staging_new_loads('departments') }}
 ),
@@ -8,10 +9,7 @@ renamed as (
         dept_name,
         dept_class,
         head_cadre_id,
-        _business_date as snapshot_date,
-        _load_id as load_id,
-        _row_number as row_number,
-        _file as file_name
+        {{ staging_lineage('snapshot_date') }}
     from source
 )
 
