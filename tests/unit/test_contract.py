@@ -27,3 +27,32 @@ def test_enum_labels_map_to_values():
 
 def test_trim_removes_full_width_spaces():
     assert trim("\u3000 D07 \u3000") == "D07"
+
+
+def test_every_code_names_master_data_that_exists():
+    contract = load_contract()
+    for kind in contract.kinds.values():
+        for col in kind.columns:
+            if col.base_type == "code":
+                assert col.type_arg in contract.code_types, f"{kind.name}.{col.name}: unknown code {col.type_arg}"
+    for code in contract.code_types.values():
+        assert code.help and code.pattern
+        if code.references:
+            master = contract.kinds[code.references.kind]
+            assert master.reference, f"{code.name} names {master.name}, which is no reference kind"
+            assert master.column(code.references.column).type == f"code:{code.name}"
+            assert code.references.rule.startswith("unknown_")
+
+
+def test_a_code_given_as_a_bare_pattern_is_refused_with_what_to_add(tmp_path):
+    import pytest
+    import yaml
+
+    from kaohe.contract import DEFAULT_CONTRACT
+
+    doc = yaml.safe_load(DEFAULT_CONTRACT.read_text(encoding="utf-8"))
+    doc["codes"]["dept_code"] = "^D[0-9]{2,4}$"
+    copy = tmp_path / "contract.yml"
+    copy.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="code dept_code must be a mapping with pattern, help"):
+        load_contract(str(copy))
