@@ -130,9 +130,10 @@ def sender_rule(kind: Kind) -> list[RuleSpec]:
 def reference_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
     """Each code column that names master data (the contract's ``references``) must name a row in force.
 
-    Only references to a kind validated before this one are checked here: a kind's own codes are its key,
-    and a later kind's snapshot is not validated yet (``departments.head_cadre_id`` names a cadre of the
-    roster validated after it; the roster's ``head_conflict`` checks that pair)."""
+    Only references to a kind validated before this one (the contract's order) are checked here: a kind's
+    codes naming its own snapshot (``demolition_groups.zone_id``) define it, and a later kind is not validated
+    yet (``departments.head_cadre_id`` names a cadre of the roster validated after it; the roster's
+    ``head_conflict`` checks that pair)."""
     earlier = list(contract.kinds)[: list(contract.kinds).index(kind.name)]
     specs = []
     for col in kind.columns:
