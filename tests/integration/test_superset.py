@@ -249,7 +249,6 @@ def test_period_filters_start_on_the_latest_final_period_and_label_the_open_one(
     offered right after it, labelled （进行中）."""
     _, client, _ = superset
     url = district[1]
-    datasets = {str(d["uuid"]): d["id"] for d in client.all("dataset")}
     for slug, name, mart_name, column in [("dept-quarter", "季度", "dept_quarter_scores", "quarter"),
                                           ("cadre-grades", "季度", "cadre_quarter_grades", "quarter"),
                                           ("demolition", "月份", "demolition_group_months", "month")]:
@@ -257,7 +256,7 @@ def test_period_filters_start_on_the_latest_final_period_and_label_the_open_one(
         [native_filter] = [f for f in metadata["native_filter_configuration"] if f["name"] == name]
         assert native_filter["controlValues"]["defaultToFirstItem"], (slug, name)
         target, metric = native_filter["targets"][0], native_filter["sortMetric"]
-        query = {"datasource": {"id": datasets[target["datasetUuid"]], "type": "table"}, "result_format": "json",
+        query = {"datasource": {"id": target["datasetId"], "type": "table"}, "result_format": "json",
                  "result_type": "full", "queries": [{
                      "columns": [target["column"]["name"]], "metrics": [metric], "row_limit": 1000,
                      "orderby": [[metric, native_filter["controlValues"]["sortAscending"]]]}]}
