@@ -514,9 +514,12 @@ PROBE = r"""(() => {
   });
   const filters = [...document.querySelectorAll('[data-test="filter-control-name"], .filter-control-name')]
     .map(f => f.innerText.trim());
+  // the values the filter bar has selected (e.g. the quarter a dashboard opens on)
+  const selected = [...document.querySelectorAll('.ant-select-selection-item')]
+    .map(s => (s.getAttribute('title') || s.innerText || '').trim()).filter(s => s);
   // the picture ends below the last chart (the page itself is as tall as the window)
   const bottom = Math.max(0, ...holders.map(h => h.getBoundingClientRect().bottom + window.scrollY));
-  return JSON.stringify({title: document.title, url: location.href, charts, filters, height: Math.ceil(bottom + 24)});
+  return JSON.stringify({title: document.title, url: location.href, charts, filters, selected, height: Math.ceil(bottom + 24)});
 })()"""
 
 

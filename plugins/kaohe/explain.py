@@ -2,7 +2,8 @@
 
 Reads the public marts: the grade and the rule that decided it
 (``marts.grade_decisions``), every contribution to the score with its source
-row (``marts.score_lineage``, whose points add up to the score exactly).
+row (``marts.score_lineage``, whose points add up to the score exactly). A quarter
+whose last day has not been run yet is said to be provisional (the marts' is_final).
 """
 
 from __future__ import annotations
@@ -32,16 +33,23 @@ def _points_lines(rows: list[tuple]) -> tuple[list[str], Decimal]:
     return lines, total
 
 
+def _provisional(quarter: str, as_of_date, is_final: bool) -> list[str]:
+    """The line that says a quarter in progress is provisional; nothing for a final quarter."""
+    if is_final:
+        return []
+    return [f"as of {as_of_date}, provisional: {quarter} is in progress (进行中), its figures can still change"]
+
+
 def explain_dept(dept_code: str, quarter: str, url: str | None = None) -> str:
     with connect(url) as conn:
         row = conn.execute(
-            "select dept_name, dept_class, score, rank_in_class, grade, vetoed, flags"
+            "select dept_name, dept_class, score, rank_in_class, grade, vetoed, flags, as_of_date, is_final"
             " from marts.dept_quarter_scores where dept_code = %s and quarter = %s",
             (dept_code, quarter),
         ).fetchone()
         if row is None:
             raise NotFound(f"no score for department {dept_code} in {quarter}")
-        name, dept_class, score, rank, grade, vetoed, flags = row
+        name, dept_class, score, rank, grade, vetoed, flags, as_of_date, is_final = row
         decision = conn.execute(
             "select decided_by, explanation from marts.grade_decisions"
             " where subject_type = 'dept' and dept_code = %s and quarter = %s",
@@ -51,6 +59,7 @@ def explain_dept(dept_code: str, quarter: str, url: str | None = None) -> str:
     out = [f"{dept_code} {name} ({dept_class}) — {quarter}",
            f"score {score} · rank {rank} in class · grade {grade}{' · vetoed (纪律处分)' if vetoed else ''}"
            + (f" · flags: {', '.join(flags)}" if flags else ""),
+           *_provisional(quarter, as_of_date, is_final),
            "", "How the score was made (points · component · source):", *lines,
            f"  {'=':>10}  total {total}"]
     if decision:
@@ -61,13 +70,13 @@ def explain_dept(dept_code: str, quarter: str, url: str | None = None) -> str:
 def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
     with connect(url) as conn:
         row = conn.execute(
-            "select name, dept_code, role, individual_score, grade, grade_reason, flags, dept_score, dept_grade"
-            " from marts.cadre_quarter_grades where cadre_id = %s and quarter = %s",
+            "select name, dept_code, role, individual_score, grade, grade_reason, flags, dept_score, dept_grade,"
+            " as_of_date, is_final from marts.cadre_quarter_grades where cadre_id = %s and quarter = %s",
             (cadre_id, quarter),
         ).fetchone()
         if row is None:
             raise NotFound(f"no grade for cadre {cadre_id} in {quarter} (not active in the roster at quarter end?)")
-        name, dept, role, individual, grade, reason, flags, dept_score, dept_grade = row
+        name, dept, role, individual, grade, reason, flags, dept_score, dept_grade, as_of_date, is_final = row
         decision = conn.execute(
             "select decided_by, explanation from marts.grade_decisions"
             " where subject_type = 'cadre' and cadre_id = %s and quarter = %s",
@@ -86,7 +95,8 @@ def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
         ).fetchone()
     out = [f"{cadre_id} {name} — {dept} · {role} — {quarter}",
            f"grade {grade} (reason: {reason})" + (f" · flags: {', '.join(flags)}" if flags else ""),
-           f"department {dept}: score {dept_score}, grade {dept_grade}"]
+           f"department {dept}: score {dept_score}, grade {dept_grade}",
+           *_provisional(quarter, as_of_date, is_final)]
     if individual is not None:
         out += ["", "Individual score (points · component · source):", *lines, f"  {'=':>10}  total {total}"]
     if decision:

@@ -31,6 +31,9 @@ TITLE = "安康高新区 日督查日通报"
 COMPLETION_NOTE = ("完成进度 = (累计完成 − 上季度累计目标) / (本季度累计目标 − 上季度累计目标);"
                    "为负数表示累计完成尚未达到上季度累计目标,图中不画条形。")
 
+# An open quarter's figures are provisional (issue 13): a line under the subtitle says so; nothing for a final one.
+PROVISIONAL = "进行中（暂定）"
+
 STATE_LABELS = {
     "red": "红色预警",
     "yellow": "黄色预警",
@@ -45,6 +48,7 @@ body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;m
 main{max-width:1080px;margin:0 auto;padding:24px}
 h1{text-align:center;color:#b71c1c;font-size:28px;margin:8px 0 4px;letter-spacing:2px}
 .subtitle{text-align:center;color:#555;margin-bottom:4px}
+.provisional{text-align:center;color:#a86500;font-weight:bold;margin-bottom:4px}
 .definitions{text-align:center;color:#666;font-size:13px;margin-bottom:20px}
 section{background:#fff;border-radius:6px;padding:16px 20px;margin-bottom:18px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h2{font-size:19px;margin:0 0 12px;border-left:5px solid #b71c1c;padding-left:10px}
@@ -298,6 +302,13 @@ def build_notice_html(data: dict) -> str:
     groups = sorted(data.get("groups") or [], key=lambda g: (g.get("rank") or 0, g.get("group_id") or ""))
     month = data.get("month") or bd_text[:7]
     missing = data.get("missing_submissions") or []
+    period = data.get("period")  # the business date's quarter as the marts have it (fetch_notice_data)
+    provisional = ""
+    if period and not period.get("is_final"):
+        as_of = period["as_of_date"]
+        as_of_text = as_of.isoformat() if isinstance(as_of, date) else str(as_of)
+        provisional = (f'<div class="provisional" id="provisional">本季度（{esc(period["quarter"])}）'
+                       f'截至 {esc(as_of_text)}，{PROVISIONAL}</div>')
 
     summary = "".join(
         f'<div class="card {cls}"><b>{n}</b>{esc(label)}</div>'
@@ -344,7 +355,7 @@ def build_notice_html(data: dict) -> str:
         f'<html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(TITLE)} {esc(bd_text)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
         f"<body><main><h1>{esc(TITLE)} {esc(bd_text)}</h1>"
-        f'<div class="subtitle">统计截至 {esc(bd_text)}</div>'
+        f'<div class="subtitle">统计截至 {esc(bd_text)}</div>{provisional}'
         f'<div class="definitions">时间进度 = 本季度已过天数 / 本季度天数 · 进度比 = 累计完成 / 按时间进度应完成 · '
         f"完成进度 = 本季度新增完成 / 本季度新增目标(为负:累计完成尚未达到上季度累计目标)</div>"
         f"{body}<footer>安康高新区考核办 · 数据来源:各部门报送(考核数据仓库)</footer></main></body></html>\n"
@@ -406,7 +417,12 @@ def fetch_notice_data(conn, business_date: date) -> dict:
         select distinct on (param) param, value from rules.rule_parameters
         where param in ('red_pace', 'yellow_pace') and effective_from <= %s
         order by param, effective_from desc""", (business_date,))}
+    # the business date's quarter, final or in progress, as the marts say (every period mart has the same status)
+    quarter = f"{business_date.year}Q{(business_date.month - 1) // 3 + 1}"
+    period = _rows(conn, "select quarter, as_of_date, is_final from marts.dept_quarter_scores where quarter = %s"
+                         " limit 1", (quarter,))
     return {"business_date": business_date, "month": month, "warnings": warnings, "groups": groups,
+            "period": period[0] if period else None,
             "red_pace": params.get("red_pace"), "yellow_pace": params.get("yellow_pace"),
             "funnel": list(OrderedDict((r["zone_id"], r) for r in funnel_rows).values()),
             "missing_submissions": missing, "failures": failures}

@@ -133,5 +133,23 @@ def test_explain_tells_how_a_department_score_came_about(district):
     assert f"score {score}" in out.stdout
     assert f"total {score}" in out.stdout  # the lineage rows add up to the score
     assert "Grade decided by" in out.stdout
+    assert "provisional" not in out.stdout  # 2026Q3's last day has been run: final
     missing = kaohe("explain", "--cadre", "C9999999", "--quarter", "2026Q3", url=url)
     assert missing.returncode != 0 and "no grade for cadre" in missing.stderr
+
+
+def test_explain_says_a_quarter_in_progress_is_provisional(district):
+    """2026Q4 has run one day (2026-10-01): a department's and a cadre's explanation say "as of …, provisional";
+    the same cadre's 2026Q3 (final) says nothing of the kind."""
+    _, url, _ = district
+    with connect(url) as conn:
+        dept, cadre = conn.execute("select dept_code, cadre_id from marts.cadre_quarter_grades where quarter = '2026Q4'"
+                                   " and cadre_id in (select cadre_id from marts.cadre_quarter_grades"
+                                   " where quarter = '2026Q3') order by cadre_id limit 1").fetchone()
+    provisional = "as of 2026-10-01, provisional: 2026Q4 is in progress"
+    for args in (["--dept", dept], ["--cadre", cadre]):
+        open_quarter = kaohe("explain", *args, "--quarter", "2026Q4", url=url)
+        assert open_quarter.returncode == 0, open_quarter.stderr[-2000:]
+        assert provisional in open_quarter.stdout, open_quarter.stdout
+    final = kaohe("explain", "--cadre", cadre, "--quarter", "2026Q3", url=url)
+    assert final.returncode == 0 and "provisional" not in final.stdout, final.stdout

@@ -228,3 +228,14 @@ def test_screenshot_is_a_full_page_image(rendered):
     assert len(raw) == height * (1 + width * channels)  # complete, decodable image data
     # A blank page of this size compresses about 900:1; text, tables and charts keep it far below 200:1.
     assert len(raw) / len(data) < 200, f"the screenshot looks blank ({len(data)} bytes for {width}×{height})"
+
+
+def test_an_open_quarter_is_provisional_and_a_final_one_is_not(rendered, district_reports):
+    """Each notice was written right after its date's build: 2026-10-01 opens 2026Q4 (provisional, shown in the
+    browser under the subtitle), 2026-09-30 is 2026Q3's last day (final: nothing said), 2026-09-29 is inside it."""
+    assert "本季度（2026Q4）截至 2026-10-01，进行中（暂定）" in rendered["text"]
+    notices = district_reports / "notices"
+    final = (notices / "notice_2026-09-30.html").read_text(encoding="utf-8")
+    assert "暂定" not in final and "进行中" not in final
+    inside = (notices / "notice_2026-09-29.html").read_text(encoding="utf-8")
+    assert "本季度（2026Q3）截至 2026-09-29，进行中（暂定）" in inside

@@ -243,6 +243,30 @@ def test_the_ranking_table_is_the_mart(superset, charts_by_title, district):
     assert shown == expected and len(shown) > 10
 
 
+def test_period_filters_start_on_the_latest_final_period_and_label_the_open_one(superset, district):
+    """The quarter / month filters' values, queried as the filter queries them (its column, sorted by its metric):
+    the first value, which the dashboard selects on opening, is the latest final period; the period in progress is
+    offered right after it, labelled （进行中）."""
+    _, client, _ = superset
+    url = district[1]
+    for slug, name, mart_name, column in [("dept-quarter", "季度", "dept_quarter_scores", "quarter"),
+                                          ("cadre-grades", "季度", "cadre_quarter_grades", "quarter"),
+                                          ("demolition", "月份", "demolition_group_months", "month")]:
+        metadata = json.loads(client.get(f"/api/v1/dashboard/{slug}")["result"]["json_metadata"])
+        [native_filter] = [f for f in metadata["native_filter_configuration"] if f["name"] == name]
+        assert native_filter["controlValues"]["defaultToFirstItem"], (slug, name)
+        target, metric = native_filter["targets"][0], native_filter["sortMetric"]
+        query = {"datasource": {"id": target["datasetId"], "type": "table"}, "result_format": "json",
+                 "result_type": "full", "queries": [{
+                     "columns": [target["column"]["name"]], "metrics": [metric], "row_limit": 1000,
+                     "orderby": [[metric, native_filter["controlValues"]["sortAscending"]]]}]}
+        values = [row[target["column"]["name"]] for row in client.post("/api/v1/chart/data", query)["result"][0]["data"]]
+        finals = [p for (p,) in mart(url, f"select distinct {column} from marts.{mart_name} where is_final order by 1 desc")]
+        [(in_progress,)] = mart(url, f"select distinct {column} from marts.{mart_name} where not is_final")
+        assert values[0] == finals[0] and values[1] == f"{in_progress}（进行中）", (slug, values)
+        assert values == [finals[0], f"{in_progress}（进行中）", *finals[1:]], (slug, values)
+
+
 def test_sql_lab_as_kaohe_bi_cannot_read_payroll(superset, district):
     _, client, _ = superset
     [database] = client.all("database")
@@ -309,14 +333,28 @@ def test_screenshots_are_whole_pictures(screenshots):
         assert png.stat().st_size > 100_000, f"{slug}: the screenshot is nearly blank ({png})"
 
 
-def test_the_filters_default_to_the_latest_period(screenshots, district):
-    """In the browser the quarter filter starts on the latest quarter and the day filter on the latest run: the
-    big numbers shown are those of that quarter / day in the marts."""
+def test_the_filters_default_to_the_latest_final_period(screenshots, district):
+    """In the browser the quarter and month filters start on the latest final period (its last day has been run:
+    2026Q3 and 2026-09, not 2026Q4 and 2026-10, one day old) and the day filter on the latest run: the big numbers
+    shown are those of that quarter / month / day in the marts."""
     url = district[1]
-    [(quarter, average)] = mart(url, "select quarter, avg(score) from marts.dept_quarter_scores"
-                                     " where quarter = (select max(quarter) from marts.dept_quarter_scores) group by 1")
-    shown = {c["title"]: c["big_number"] for c in screenshots["dept-quarter"]["charts"]}
-    assert abs(Decimal(shown["平均得分"]) - average) <= Decimal("0.005"), quarter
+    averages = dict(mart(url, "select quarter, avg(score) from marts.dept_quarter_scores group by 1"))
+    [(final_quarter,)] = mart(url, "select max(quarter) from marts.dept_quarter_scores where is_final")
+    [(open_quarter,)] = mart(url, "select max(quarter) from marts.dept_quarter_scores where not is_final")
+    assert (final_quarter, open_quarter) == (Q3, "2026Q4")
+    assert abs(averages[final_quarter] - averages[open_quarter]) > Decimal("0.01"), "the check could not tell them apart"
+    dept_quarter = screenshots["dept-quarter"]
+    shown = {c["title"]: c["big_number"] for c in dept_quarter["charts"]}
+    assert abs(Decimal(shown["平均得分"]) - averages[final_quarter]) <= Decimal("0.005"), final_quarter
+    assert Q3 in dept_quarter["selected"] and not any("进行中" in s for s in dept_quarter["selected"]), dept_quarter
+    assert Q3 in screenshots["cadre-grades"]["selected"], screenshots["cadre-grades"]["selected"]
+    [(a_grades,)] = mart(url, "select count(*) from marts.cadre_quarter_grades where quarter = %s and grade = 'A'", Q3)
+    shown = {c["title"]: c["big_number"] for c in screenshots["cadre-grades"]["charts"]}
+    assert shown["A 等次人数"] == f"{a_grades:,d}"
+    [(signed,)] = mart(url, "select sum(signed) from marts.demolition_group_months where month ="
+                            " (select max(month) from marts.demolition_group_months where is_final)")
+    shown = {c["title"]: c["big_number"] for c in screenshots["demolition"]["charts"]}
+    assert shown["签约户数"] == f"{signed:,d}" and SEPTEMBER in screenshots["demolition"]["selected"]
     [(red,)] = mart(url, "select count(*) from marts.daily_warnings where item_type = 'indicator' and state = 'red'"
                          " and business_date = (select max(business_date) from marts.daily_warnings)")
     shown = {c["title"]: c["big_number"] for c in screenshots["projects-warnings"]["charts"]}

@@ -274,3 +274,14 @@ def test_yesterdays_failures_are_listed_for_operators():
     assert rows == [["06-14 20:07", "kaohe_daily", "transform", "2026-06-14", "TransformError: dbt build failed: relation missing"],
                     ["06-14 20:08", "kaohe_daily", "整次运行", "2026-06-14",
                      "DAG run failed (task_failure); failed tasks: transform"]]
+
+
+def test_an_open_quarter_is_provisional_and_a_final_one_is_not():
+    open_quarter = notice.build_notice_html(fake_data(
+        period={"quarter": "2026Q2", "as_of_date": date(2026, 6, 15), "is_final": False}))
+    assert '<div class="provisional" id="provisional">本季度（2026Q2）截至 2026-06-15，进行中（暂定）</div>' in open_quarter
+    final = notice.build_notice_html(fake_data(business_date=date(2026, 6, 30),
+                                               period={"quarter": "2026Q2", "as_of_date": date(2026, 6, 30),
+                                                       "is_final": True}))
+    assert 'id="provisional"' not in final and "暂定" not in final
+    assert "暂定" not in notice.build_notice_html(fake_data())  # no quarter in the marts yet: nothing to qualify

@@ -120,5 +120,6 @@ select
     c_quarters::integer as c_quarters,
     d_quarters::integer as d_quarters,
     coalesce(adjacent_d, false)::boolean as adjacent_d,
-    quarter_grades::text as quarter_grades
+    quarter_grades::text as quarter_grades,
+    {{ period_status_columns('year_end') }}
 from results

@@ -26,7 +26,8 @@ select
     count(*) filter (where g.grade is null)::integer as ungraded,
     count(*) filter (where g.grade_reason = 'quota')::integer as a_by_quota,
     count(*) filter (where g.grade_reason in ('commendation', 'unresponsive', 'sanction'))::integer as overrides,
-    count(*) filter (where g.grade_reason = 'threshold' and g.a_candidate_place > g.a_places)::integer as a_quota_full
+    count(*) filter (where g.grade_reason = 'threshold' and g.a_candidate_place > g.a_places)::integer as a_quota_full,
+    {{ period_status_columns('ingest.quarter_end(g.quarter)') }}
 from grades as g
 left join departments as d on d.dept_code = g.dept_code and d.quarter = g.quarter
 group by g.quarter, g.dept_code

@@ -17,5 +17,6 @@ select
     quarterly_base_pay::numeric(12, 2) as base_pay,
     dept_score::numeric(8, 2) as dept_score,
     dept_grade::text as dept_grade,
-    explanation::text as explanation
+    explanation::text as explanation,
+    {{ period_status_columns('ingest.quarter_end(quarter)') }}
 from grades

@@ -16,5 +16,6 @@ select
     rank_in_class::integer as rank_in_class,
     vetoed::boolean as vetoed,
     string_to_array(coalesce(flags, ''), ',')::text[] as flags,
-    as_of_day::date as month_end
+    as_of_day::date as month_end,
+    {{ period_status_columns('as_of_day') }}
 from grades

@@ -45,6 +45,8 @@ select
     q.dept_class::text as dept_class,
     m.score::numeric(8, 2) as score,
     m.quarters_counted::integer as quarters_counted,
-    m.quarter_scores::text as quarter_scores
+    m.quarter_scores::text as quarter_scores,
+    -- H1 ends on 30 June; H2 and the year on 31 December
+    {{ period_status_columns("make_date(m.year, case when m.period like '%H1' then 6 else 12 end, 1) + interval '1 month - 1 day'") }}
 from means m
 join quarter_scores q on q.dept_code = m.dept_code and q.quarter = m.last_quarter

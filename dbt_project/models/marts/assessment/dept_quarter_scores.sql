@@ -19,5 +19,6 @@ select
     grade_before_veto::text as grade_before_veto,
     scored_in_class::integer as scored_in_class,
     excellent_places::integer as excellent_places,
-    as_of_day::date as quarter_end
+    as_of_day::date as quarter_end,
+    {{ period_status_columns('as_of_day') }}
 from grades

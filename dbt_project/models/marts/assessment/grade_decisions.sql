@@ -44,5 +44,6 @@ select
     score::numeric(8, 2) as score,
     grade::text as grade,
     decided_by::text as decided_by,
-    explanation::text as explanation
+    explanation::text as explanation,
+    {{ period_status_columns('ingest.quarter_end(quarter)') }}
 from decisions

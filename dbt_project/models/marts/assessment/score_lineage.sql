@@ -134,5 +134,6 @@ select
     source::text as source,
     row_number() over (
         partition by quarter, dept_code, cadre_id order by component_order, component, source
-    )::integer as line_no
+    )::integer as line_no,
+    {{ period_status_columns('ingest.quarter_end(quarter)') }}
 from unioned

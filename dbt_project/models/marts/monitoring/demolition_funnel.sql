@@ -17,5 +17,6 @@ select
     surveyed::integer as surveyed,
     signed::integer as signed,
     cleared::integer as cleared,
-    demolished::integer as demolished
+    demolished::integer as demolished,
+    {{ period_is_final('month_end') }} as is_final
 from group_months

@@ -40,5 +40,6 @@ select
     month_score::numeric(8, 2) as month_score,
     (rank() over (partition by month order by month_score desc))::integer as rank,
     has_target::boolean as has_target,
-    {{ monitoring_target_flags('has_target', 'target_signed', 'target_cleared') }} as flags
+    {{ monitoring_target_flags('has_target', 'target_signed', 'target_cleared') }} as flags,
+    {{ period_is_final('month_end') }} as is_final
 from scored

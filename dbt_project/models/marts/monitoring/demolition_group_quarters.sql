@@ -33,5 +33,6 @@ select
     score::numeric(8, 2) as score,
     (rank() over (partition by quarter order by score desc))::integer as rank,
     months_scored::integer as months_scored,
-    quarter_complete::boolean as quarter_complete
+    quarter_complete::boolean as quarter_complete,
+    {{ period_status_columns('ingest.quarter_end(quarter)') }}
 from scored

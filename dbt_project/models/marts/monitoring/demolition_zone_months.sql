@@ -56,5 +56,6 @@ select
     cleared_ratio::numeric as cleared_ratio,
     month_score::numeric(8, 2) as month_score,
     (rank() over (partition by month order by month_score desc))::integer as rank,
-    {{ monitoring_target_flags('has_target', 'target_signed', 'target_cleared') }} as flags
+    {{ monitoring_target_flags('has_target', 'target_signed', 'target_cleared') }} as flags,
+    {{ period_is_final('month_end') }} as is_final
 from scored

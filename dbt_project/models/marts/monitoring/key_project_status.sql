@@ -48,7 +48,8 @@ select
     p.cumulative_investment::numeric(12, 2) as cumulative_investment,
     (case when p.planned_investment > 0 then p.cumulative_investment / p.planned_investment end)::numeric as investment_ratio,
     p.report_date::date as report_date,
-    p.no_report::boolean as no_report
+    p.no_report::boolean as no_report,
+    {{ period_is_final('p.month_end') }} as is_final
 from with_previous p
 left join departments d on d.dept_code = p.lead_dept_code
 left join cadres c on c.cadre_id = p.lead_cadre_id
