@@ -28,6 +28,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -383,15 +384,26 @@ class EmbeddedWarehouse:
         from kaohe.access import create_login_role
 
         # a trust cluster lets this in without a password; a managed one with the superuser's (unchanged)
-        with psycopg.connect(database_url(self.url(), "postgres"), password=desired[SUPERUSER],
-                             autocommit=True) as conn:
+        admin = {"conninfo": database_url(self.url(), "postgres"), "password": desired[SUPERUSER],
+                 "autocommit": True}
+        with psycopg.connect(**admin) as conn:
             for role, password in desired.items():
                 create_login_role(conn, role)
                 conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(role), sql.Literal(password)))
             write_passfile(self.passfile, desired)
-            if not managed:
-                hba.write_text(MANAGED_HBA)
-                conn.execute("select pg_reload_conf()")
+            if managed:
+                return
+            hba.write_text(MANAGED_HBA)
+            loaded = conn.execute("select pg_conf_load_time()").fetchone()[0]
+            conn.execute("select pg_reload_conf()")
+        # the postmaster reloads asynchronously: return once new sessions get the new rules
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with psycopg.connect(**admin) as conn:
+                if conn.execute("select pg_conf_load_time()").fetchone()[0] > loaded:
+                    return
+            time.sleep(0.05)
+        raise WarehouseError(f"PostgreSQL did not reload {hba} within 10 s (log: {self.log_file})")
 
     def _ensure_database(self) -> None:
         import psycopg

@@ -7,17 +7,23 @@ import subprocess
 import sys
 
 from kaohe.settings import project_root
+from kaohe.warehouse import EmbeddedWarehouse
+
+from ..conftest import stop_and_tidy
 
 
 def test_the_benchmark_prints_every_stage_and_both_baselines():
     repo = project_root()
-    home = repo / ".kaohe" / "test-bench"  # its own embedded PostgreSQL, stopped by the benchmark at the end
+    home = repo / ".kaohe" / "test-bench"  # its own embedded PostgreSQL, stopped at the end
     figures = home / "figures.json"
-    run = subprocess.run(
-        [sys.executable, str(repo / "benchmarks" / "run.py"), "--scales", "district", "--home", str(home),
-         "--skip-airflow", "--skip-history", "--skip-memory", "--json", str(figures)],
-        capture_output=True, text=True, timeout=600,
-    )
+    try:
+        run = subprocess.run(
+            [sys.executable, str(repo / "benchmarks" / "run.py"), "--scales", "district", "--home", str(home),
+             "--skip-airflow", "--skip-history", "--skip-memory", "--json", str(figures)],
+            capture_output=True, text=True, timeout=600,
+        )
+    finally:  # also when it timed out or broke before its own stop
+        stop_and_tidy(EmbeddedWarehouse(home / "pg"))
     assert run.returncode == 0, run.stderr[-3000:]
 
     report = json.loads(figures.read_text())
