@@ -117,7 +117,8 @@ def print_demo_summary(url: str, results, seconds: float) -> None:
     for quarter, n_scored, n_all in scored:
         print(f"departments scored in {quarter}: {n_scored} of {n_all}")
     print(f"\n{len(results)} business dates run in {seconds:.0f}s. Where to look next:")
-    print(f"  marts:       psql {url} -c 'select * from marts.dept_quarter_scores order by quarter, dept_class, rank_in_class'")
+    print(f"  marts:       psql \"{url}\" -c 'select * from marts.dept_quarter_scores order by quarter, dept_class,"
+          " rank_in_class'")
     print("  quarantine:  select file, row_number, rule, message from quarantine.rejected_rows")
     from kaohe.validation.data_docs import index_page
 
