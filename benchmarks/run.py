@@ -393,8 +393,9 @@ def child_memory(args) -> dict:
 
 def run_child(kind: str, *argv: str) -> dict:
     """Run this script as a child (fresh process: own imports, own peak memory); its last line is JSON."""
-    out = subprocess.run([sys.executable, __file__, "--child", kind, *argv], stdout=subprocess.PIPE, text=True,
-                         env=os.environ.copy())
+    # the parent's --home: a child on the default one would start (and leave running) a server of its own
+    out = subprocess.run([sys.executable, __file__, "--child", kind, "--home", os.environ["KAOHE_HOME"], *argv],
+                         stdout=subprocess.PIPE, text=True, env=os.environ.copy())
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child {kind} failed (exit {out.returncode}); see its stderr above")
     return json.loads(out.stdout.strip().splitlines()[-1])
