@@ -393,8 +393,9 @@ def child_memory(args) -> dict:
 
 def run_child(kind: str, *argv: str) -> dict:
     """Run this script as a child (fresh process: own imports, own peak memory); its last line is JSON."""
-    out = subprocess.run([sys.executable, __file__, "--child", kind, *argv], stdout=subprocess.PIPE, text=True,
-                         env=os.environ.copy())
+    # the parent's --home: a child on the default one would start (and leave running) a server of its own
+    out = subprocess.run([sys.executable, __file__, "--child", kind, "--home", os.environ["KAOHE_HOME"], *argv],
+                         stdout=subprocess.PIPE, text=True, env=os.environ.copy())
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child {kind} failed (exit {out.returncode}); see its stderr above")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -519,53 +520,54 @@ def main(argv: list[str] | None = None) -> int:
     bench_started = time.perf_counter()
     report: dict = {"machine": machine(), "day": day.isoformat(), "scales": {}, "durations": {}}
     base_url = EmbeddedWarehouse.default().start()
+    try:
+        def log(message: str) -> None:
+            print(f"[{time.perf_counter() - bench_started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
-    def log(message: str) -> None:
-        print(f"[{time.perf_counter() - bench_started:7.1f}s] {message}", file=sys.stderr, flush=True)
+        warm_landing, warm_gen_s = generated(home, f"district-{day}", "district", day, day)
+        for scale in scales:
+            started = time.perf_counter()
+            landing, gen_s = generated(home, f"{scale}-{day}", scale, day, day)
+            if scale == "district" and gen_s is None:
+                gen_s = warm_gen_s  # the warm-up's landing is the district's
+            log(f"{scale}: landing ready ({'generated in %.1fs' % gen_s if gen_s else 'reused'}); running the stages")
+            result = run_child("scale", "--scale", scale, "--landing", str(landing),
+                               "--warm-landing", str(warm_landing), "--day", day.isoformat(),
+                               *(["--keep"] if args.keep else []))
+            result["generate_s"] = gen_s
+            result["bench_s"] = time.perf_counter() - started
+            report["scales"][scale] = result
+            log(f"{scale}: done in {result['bench_s']:.0f}s (total {result['stages']['total']:.1f}s for "
+                f"{result['rows']} rows)")
 
-    warm_landing, warm_gen_s = generated(home, f"district-{day}", "district", day, day)
-    for scale in scales:
-        started = time.perf_counter()
-        landing, gen_s = generated(home, f"{scale}-{day}", scale, day, day)
-        if scale == "district" and gen_s is None:
-            gen_s = warm_gen_s  # the warm-up's landing is the district's
-        log(f"{scale}: landing ready ({'generated in %.1fs' % gen_s if gen_s else 'reused'}); running the stages")
-        result = run_child("scale", "--scale", scale, "--landing", str(landing), "--warm-landing", str(warm_landing),
-                           "--day", day.isoformat(), *(["--keep"] if args.keep else []))
-        result["generate_s"] = gen_s
-        result["bench_s"] = time.perf_counter() - started
-        report["scales"][scale] = result
-        log(f"{scale}: done in {result['bench_s']:.0f}s (total {result['stages']['total']:.1f}s for "
-            f"{result['rows']} rows)")
+        if "district" in scales and not args.skip_airflow:
+            started = time.perf_counter()
+            landing, _ = generated(home, f"district-range-{day}", "district", day, day + timedelta(days=RANGE_DAYS - 1))
+            log(f"airflow: kaohe run over {RANGE_DAYS} district days")
+            report["airflow"] = airflow_range(home, landing, day, RANGE_DAYS, base_url, keep=args.keep)
+            report["durations"]["airflow"] = time.perf_counter() - started
 
-    if "district" in scales and not args.skip_airflow:
-        started = time.perf_counter()
-        landing, _ = generated(home, f"district-range-{day}", "district", day, day + timedelta(days=RANGE_DAYS - 1))
-        log(f"airflow: kaohe run over {RANGE_DAYS} district days")
-        report["airflow"] = airflow_range(home, landing, day, RANGE_DAYS, base_url, keep=args.keep)
-        report["durations"]["airflow"] = time.perf_counter() - started
+        if "district" in scales and not args.skip_history:
+            started = time.perf_counter()
+            landing, gen_s = generated(home, "district-history", "district", HISTORY_START,
+                                       HISTORY_START + timedelta(days=365))
+            log(f"history: a year of district days ({'generated in %.0fs' % gen_s if gen_s else 'reused'}); "
+                "day 1 vs day 366")
+            report["history"] = run_child("history", "--landing", str(landing), "--start", HISTORY_START.isoformat(),
+                                          *(["--keep"] if args.keep else []))
+            report["durations"]["history"] = time.perf_counter() - started
 
-    if "district" in scales and not args.skip_history:
-        started = time.perf_counter()
-        landing, gen_s = generated(home, "district-history", "district", HISTORY_START,
-                                   HISTORY_START + timedelta(days=365))
-        log(f"history: a year of district days ({'generated in %.0fs' % gen_s if gen_s else 'reused'}); "
-            "day 1 vs day 366")
-        report["history"] = run_child("history", "--landing", str(landing), "--start", HISTORY_START.isoformat(),
-                                      *(["--keep"] if args.keep else []))
-        report["durations"]["history"] = time.perf_counter() - started
-
-    if not args.skip_memory:
-        started = time.perf_counter()
-        log(f"memory: one file of {MEMORY_ROWS} rows, then {10 * MEMORY_ROWS}")
-        small = run_child("memory", "--landing", str(memory_file(home, MEMORY_ROWS, day)), "--day", day.isoformat())
-        large = run_child("memory", "--landing", str(memory_file(home, 10 * MEMORY_ROWS, day)),
-                          "--day", day.isoformat())
-        report["memory"] = {"small": small, "large": large}
-        report["durations"]["memory"] = time.perf_counter() - started
-
-    if not args.keep:  # its own server: no need to keep it running (a later run starts it again)
-        EmbeddedWarehouse.default().stop()
+        if not args.skip_memory:
+            started = time.perf_counter()
+            log(f"memory: one file of {MEMORY_ROWS} rows, then {10 * MEMORY_ROWS}")
+            small = run_child("memory", "--landing", str(memory_file(home, MEMORY_ROWS, day)), "--day", day.isoformat())
+            large = run_child("memory", "--landing", str(memory_file(home, 10 * MEMORY_ROWS, day)),
+                              "--day", day.isoformat())
+            report["memory"] = {"small": small, "large": large}
+            report["durations"]["memory"] = time.perf_counter() - started
+    finally:
+        if not args.keep:  # its own server, stopped also when a measurement failed (a later run starts it again)
+            EmbeddedWarehouse.default().stop()
     report["durations"]["all"] = time.perf_counter() - bench_started
     checks = evaluate(report)
     print_report(report, checks)

@@ -13,8 +13,8 @@ the test suite (main venv) imports its REST helpers and calls the rest as a subp
 
 The dashboards are `bundle/` (Superset's v1 export format, edited here or exported from the UI): one database
 (the warehouse as the read-only role kaohe_bi), datasets over schema marts, charts and dashboards linked by fixed
-UUIDs. The database's URI in the bundle is a placeholder; the real one (and the password, from KAOHE_BI_PASSWORD,
-never written to disk) is given at import time.
+UUIDs. The database's URI in the bundle is a placeholder; the real one (and the password, from KAOHE_BI_PASSWORD or
+the embedded warehouse's passfile, never written into the bundle) is given at import time.
 """
 
 from __future__ import annotations
@@ -115,8 +115,9 @@ def bi_uri(warehouse_url: str, user: str = BI_ROLE) -> tuple[str, str | None]:
     """(SQLAlchemy URI without password, password) for the warehouse as the BI role.
 
     Accepts the warehouse's URL as `kaohe warehouse url` prints it (another user, postgresql://) or the BI
-    role's own; the password is the URL's when it is the BI role's, else KAOHE_BI_PASSWORD (none for the
-    embedded warehouse, which trusts local connections)."""
+    role's own; the password is the URL's when it is the BI role's, else KAOHE_BI_PASSWORD, else the BI role's
+    line of the passfile the URL names (the embedded warehouse's generated one). A password found in the
+    passfile travels beside the URI, which then names no local file."""
     parts = urllib.parse.urlsplit(warehouse_url)
     if not parts.scheme.startswith("postgres"):
         raise ProvisionError(f"not a PostgreSQL URL: {parts.scheme}://…")
@@ -124,7 +125,26 @@ def bi_uri(warehouse_url: str, user: str = BI_ROLE) -> tuple[str, str | None]:
     password = password or os.environ.get("KAOHE_BI_PASSWORD") or None
     host = parts.hostname or "localhost"
     netloc = f"{user}@{'[' + host + ']' if ':' in host else host}" + (f":{parts.port}" if parts.port else "")
-    return urllib.parse.urlunsplit(("postgresql+psycopg2", netloc, parts.path, parts.query, "")), password
+    query = parts.query
+    if password is None and "passfile=" in query:
+        password = passfile_password(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))
+        if password is not None:
+            query = "&".join(item for item in query.split("&") if not item.startswith("passfile="))
+    return urllib.parse.urlunsplit(("postgresql+psycopg2", netloc, parts.path, query, "")), password
+
+
+def passfile_password(url: str) -> str | None:
+    """The password libpq would take from the URL's passfile: Kaohe's own lookup (kaohe.warehouse imports the
+    standard library only, so this venv can load it from the checkout; a docker image passes passwords instead)."""
+    sys.path.insert(0, str(REPO / "plugins"))
+    try:
+        from kaohe.warehouse import url_password
+    except ImportError as exc:
+        raise ProvisionError(f"the URL names a passfile, but kaohe.warehouse is not importable from {REPO}:"
+                             f" give KAOHE_BI_PASSWORD instead ({exc})") from exc
+    finally:
+        sys.path.remove(str(REPO / "plugins"))
+    return url_password(url)
 
 
 def bundle_zip(sqlalchemy_uri: str) -> bytes:

@@ -4,9 +4,9 @@
 - ``kaohe_payroll``: the payroll system — the ``payroll`` schema only.
 
 Default privileges make every table dbt (re)creates in ``marts`` readable by the BI role
-without a grant per model. Both are LOGIN roles; a deployment gives them passwords through
-``KAOHE_BI_PASSWORD`` / ``KAOHE_PAYROLL_PASSWORD`` (the embedded warehouse trusts local
-connections and needs none).
+without a grant per model. Both are LOGIN roles with passwords: a deployment gives them through
+``KAOHE_BI_PASSWORD`` / ``KAOHE_PAYROLL_PASSWORD``; the embedded warehouse generates them on
+first start into its passfile (``.kaohe/pg/pgpass``), the env vars winning when set.
 """
 
 from __future__ import annotations
@@ -23,6 +23,13 @@ class AccessError(RuntimeError):
     pass
 
 
+def create_login_role(conn, role: str) -> None:
+    """Create the LOGIN role unless it exists (roles are cluster-wide: another database's first run, or the
+    embedded warehouse's start, may be creating it right now)."""
+    conn.execute(sql.SQL("do $$ begin create role {} login; exception when duplicate_object or unique_violation"
+                         " then null; end $$").format(sql.Identifier(role)))
+
+
 def ensure_roles(conn) -> None:
     """Create the reader roles if missing and (re)grant them their one schema."""
     missing = [role for role in READER_SCHEMAS
@@ -33,9 +40,7 @@ def ensure_roles(conn) -> None:
             raise AccessError(f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"
                               " create them (see deploy/postgres-init) or grant it CREATEROLE")
         for role in missing:
-            # roles are cluster-wide: another database's first run may be creating it right now
-            conn.execute(sql.SQL("do $$ begin create role {} login; exception when duplicate_object or unique_violation"
-                                 " then null; end $$").format(sql.Identifier(role)))
+            create_login_role(conn, role)
     database = sql.Identifier(conn.info.dbname)
     for role, schema in READER_SCHEMAS.items():
         r, s = sql.Identifier(role), sql.Identifier(schema)

@@ -127,11 +127,10 @@ def _run_dates(landing: Path, start: date, end: date, url: str, on_date=None) ->
         if notice_run is None or str(notice_run.state) != "success":
             task, reason = _failure_of(notice_run, url)
             raise RunFailed(day, task, reason)
+        from kaohe.outputs import notices_dir
         from kaohe.pipeline import summary
 
-        from kaohe.settings import reports_dir
-
-        notice_file = reports_dir() / "notices" / f"notice_{day.isoformat()}.html"
+        notice_file = notices_dir(url) / f"notice_{day.isoformat()}.html"
         details = summary(day, url) | ({"notice": str(notice_file)} if notice_file.exists() else {})
         result = DateResult(day, time.perf_counter() - started, details)
         results.append(result)

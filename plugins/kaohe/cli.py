@@ -117,11 +117,13 @@ def print_demo_summary(url: str, results, seconds: float) -> None:
     for quarter, n_scored, n_all in scored:
         print(f"departments scored in {quarter}: {n_scored} of {n_all}")
     print(f"\n{len(results)} business dates run in {seconds:.0f}s. Where to look next:")
-    print(f"  marts:       psql {url} -c 'select * from marts.dept_quarter_scores order by quarter, dept_class, rank_in_class'")
+    print(f"  marts:       psql \"{url}\" -c 'select * from marts.dept_quarter_scores order by quarter, dept_class,"
+          " rank_in_class'")
     print("  quarantine:  select file, row_number, rule, message from quarantine.rejected_rows")
+    from kaohe.validation.data_docs import index_page
+
     last_docs = results[-1].summary.get("data_docs") if results else None
-    print(f"  data docs:   {last_docs or state_dir() / 'gx' / 'data_docs' / 'index.html'}"
-          f"  (every date: {state_dir() / 'gx' / 'data_docs' / 'index.html'})")
+    print(f"  data docs:   {last_docs or index_page(url=url)}  (every date: {index_page(url=url)})")
     if results and results[-1].summary.get("notice"):
         print(f"  daily notice (日督查日通报): {results[-1].summary['notice']}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import pendulum
 
@@ -43,7 +44,10 @@ def warehouse_url() -> str | None:
         conn = BaseHook.get_connection("warehouse")
     except Exception:  # noqa: BLE001 - no connection configured: kaohe's own default
         return None
-    return conn.get_uri().replace("postgres://", "postgresql://", 1)
+    uri = urlsplit(conn.get_uri().replace("postgres://", "postgresql://", 1))
+    # Airflow writes the extras (e.g. passfile=/abs/pgpass) with '+' for a space, which libpq keeps as a '+'
+    query = urlencode(conn.extra_dejson, quote_via=quote) if conn.extra_dejson else uri.query
+    return urlunsplit(uri._replace(query=query))
 
 
 def context_values():

@@ -1,8 +1,8 @@
 """The daily notice (日督查日通报): one self-contained HTML page per business date.
 
 ``render_notice`` reads the monitoring marts for a business date and writes
-``notice_<YYYY-MM-DD>.html`` (and a copy, ``latest.html``) under
-``<reports>/notices``. The page has inline CSS and inline SVG charts only: no
+``notice_<YYYY-MM-DD>.html`` (and a copy, ``latest.html``) under the notices
+folder of the warehouse it read (``kaohe.outputs.notices_dir``). The page has inline CSS and inline SVG charts only: no
 script, no external asset, so it can be mailed, archived or opened offline.
 
 The page is built by ``build_notice_html`` from plain dicts and lists (see
@@ -430,12 +430,12 @@ def fetch_notice_data(conn, business_date: date) -> dict:
 
 def render_notice(business_date: date, url: str | None = None, out_dir: Path | None = None) -> Path:
     """Write notice_<date>.html for the business date, and latest.html when it is the newest; returns the file."""
-    from kaohe.settings import reports_dir
+    from kaohe.outputs import notices_dir
     from kaohe.warehouse import connect
 
     with connect(url) as conn:
         data = fetch_notice_data(conn, business_date)
-    out_dir = Path(out_dir) if out_dir is not None else reports_dir() / "notices"
+    out_dir = Path(out_dir) if out_dir is not None else notices_dir(url)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"notice_{business_date.isoformat()}.html"
     tmp = path.with_suffix(".html.tmp")

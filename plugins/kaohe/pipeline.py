@@ -62,7 +62,7 @@ def validate(business_date: date, url: str | None = None) -> dict:
     return {
         "kinds": {r.kind: {"rows_read": r.rows_read, "rows_quarantined": r.rows_quarantined, "rules": r.failed_rules}
                   for r in results},
-        "data_docs": str(index_page(business_date)) if results else None,
+        "data_docs": str(index_page(business_date, url)) if results else None,
     }
 
 
@@ -121,7 +121,7 @@ def summary(business_date: date, url: str | None = None) -> dict:
                group by kind order by kind""",
             (business_date,),
         ).fetchall()
-    docs = index_page(business_date)
+    docs = index_page(business_date, url)
     return {
         "business_date": business_date.isoformat(),
         "data_docs": str(docs) if docs.exists() else None,

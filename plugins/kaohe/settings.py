@@ -35,9 +35,3 @@ def dbt_project_dir() -> Path:
 
 def dags_dir() -> Path:
     return project_root() / "dags"
-
-
-def reports_dir() -> Path:
-    path = Path(os.environ.get("KAOHE_REPORTS") or state_dir() / "reports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path

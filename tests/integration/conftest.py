@@ -13,7 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from kaohe.outputs import reports_dir
 from kaohe.warehouse import database_name, database_url
+
+from ..conftest import drop_database
 
 START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
 
@@ -30,14 +33,7 @@ def _admin_url(embedded_warehouse) -> str:
 
 
 @pytest.fixture(scope="session")
-def district_reports(tmp_path_factory) -> Path:
-    """Where the district run writes its reports (the daily notices under notices/): a folder of this
-    session, since the default under KAOHE_HOME is shared with every other test session on the machine."""
-    return tmp_path_factory.mktemp("reports")
-
-
-@pytest.fixture(scope="session")
-def district(tmp_path_factory, embedded_warehouse, district_reports):
+def district(tmp_path_factory, embedded_warehouse):
     """A fresh database with the generated district run through kaohe_daily for START..END.
 
     Tests must not change it; a test that writes takes `district_copy`."""
@@ -50,12 +46,17 @@ def district(tmp_path_factory, embedded_warehouse, district_reports):
     generated = kaohe("generate", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(),
                       "--bad-rows", url=url)
     assert generated.returncode == 0, generated.stderr[-3000:]
-    run = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url,
-                KAOHE_REPORTS=str(district_reports))
+    run = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url)
     assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])
     yield landing, url, run.stdout
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    drop_database(admin, url)
+
+
+@pytest.fixture(scope="session")
+def district_reports(district) -> Path:
+    """Where the district run wrote its reports (the daily notices under notices/): its warehouse's own folder
+    (kaohe.outputs), which no other test session or database shares."""
+    return reports_dir(district[1])
 
 
 @pytest.fixture
@@ -69,6 +70,6 @@ def district_copy(district, embedded_warehouse):
         # a template must have no other sessions; ours are all closed by now
         conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (source,))
         conn.execute(f'create database "{name}" template "{source}"')
-    yield landing, database_url(embedded_warehouse.url(), name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    url = database_url(embedded_warehouse.url(), name)
+    yield landing, url
+    drop_database(admin, url)

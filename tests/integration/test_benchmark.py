@@ -9,20 +9,31 @@ import sys
 import pytest
 
 from kaohe.settings import project_root
+from kaohe.warehouse import EmbeddedWarehouse
+
+from ..conftest import stop_and_tidy
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_benchmark_prints_every_stage_and_both_baselines():
     repo = project_root()
-    home = repo / ".kaohe" / "test-bench"  # its own embedded PostgreSQL, stopped by the benchmark at the end
+    home = repo / ".kaohe" / "test-bench"  # its own embedded PostgreSQL, stopped at the end
     figures = home / "figures.json"
-    run = subprocess.run(
-        [sys.executable, str(repo / "benchmarks" / "run.py"), "--scales", "district", "--home", str(home),
-         "--skip-airflow", "--skip-history", "--skip-memory", "--json", str(figures)],
-        capture_output=True, text=True, timeout=600,
-    )
+    default_home = EmbeddedWarehouse(repo / ".kaohe" / "bench" / "pg")  # `make bench`'s: not to be touched here
+    default_was_running = default_home.running()
+    try:
+        run = subprocess.run(
+            [sys.executable, str(repo / "benchmarks" / "run.py"), "--scales", "district", "--home", str(home),
+             "--skip-airflow", "--skip-history", "--skip-memory", "--json", str(figures)],
+            capture_output=True, text=True, timeout=600,
+        )
+        stopped_by_itself = not EmbeddedWarehouse(home / "pg").running()
+    finally:  # also when it timed out or broke before its own stop
+        stop_and_tidy(EmbeddedWarehouse(home / "pg"))
     assert run.returncode == 0, run.stderr[-3000:]
+    assert stopped_by_itself, "the benchmark left its PostgreSQL running"
+    assert default_home.running() == default_was_running, "a benchmark child started the default home's server"
 
     report = json.loads(figures.read_text())
     district = report["scales"]["district"]

@@ -22,6 +22,7 @@ import pytest
 from kaohe.warehouse import connect
 
 from .conftest import END
+from .processes import run_in_own_group
 
 pytestmark = pytest.mark.integration
 
@@ -70,9 +71,8 @@ def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
     binary = shutil.which("chromium")
     if binary is None:
         pytest.fail(f"chromium is not on PATH: the daily notice cannot be checked in a browser. {INSTALL_HINT}")
-    # a fresh profile per call: no state carried between renders
-    return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120)
+    # a fresh profile per call: no state carried between renders; no Chromium process outlives the call
+    return run_in_own_group([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], timeout=120)
 
 
 def chinese_fonts() -> list[str]:

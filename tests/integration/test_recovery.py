@@ -28,9 +28,10 @@ DAY = "2026-09-30"  # a quarter's last day: the run builds quarter scores and pa
 @pytest.fixture
 def private_warehouse(tmp_path):
     warehouse = EmbeddedWarehouse(tmp_path / "pg")
-    url = warehouse.start()
-    yield warehouse, url
-    warehouse.stop()
+    try:
+        yield warehouse, warehouse.start()
+    finally:
+        warehouse.remove()  # stopped, and its data folder (under /var/tmp when tmp_path is private) deleted
 
 
 def restart_when_busy(warehouse: EmbeddedWarehouse, url: str, restarted: list, stop: threading.Event) -> None:

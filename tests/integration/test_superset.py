@@ -15,10 +15,8 @@ import importlib.util
 import json
 import os
 import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -29,6 +27,7 @@ import pytest
 from kaohe.warehouse import connect, database_name
 
 from .conftest import START
+from .processes import run_in_own_group
 
 pytestmark = pytest.mark.integration
 
@@ -59,25 +58,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def run_in_own_group(args: list[str], timeout: float, **kwargs) -> subprocess.CompletedProcess:
-    """Runs a command in its own process group and kills the whole group afterwards (a Chromium it left behind
-    too), whether it finished, failed or timed out."""
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, **kwargs)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        pytest.fail(f"{' '.join(args[1:3])} timed out after {timeout:.0f} s: {stderr[-3000:]}")
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
 
 @pytest.fixture(scope="module")

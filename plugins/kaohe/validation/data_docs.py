@@ -1,4 +1,7 @@
-"""GX Data Docs, one small site per business date: ``<state>/gx/data_docs/<YYYY-MM-DD>/index.html``.
+"""GX Data Docs, one small site per business date: ``<warehouse>/gx/data_docs/<YYYY-MM-DD>/index.html``.
+
+``<warehouse>`` is the folder of the warehouse validated (kaohe.outputs): ``.kaohe`` for the embedded
+warehouse's own database, ``.kaohe/warehouses/<host>_<port>_<database>`` for any other.
 
 Why not GX's ``UpdateDataDocsAction``: every call rebuilds the site index over
 *every* validation result ever stored and copies the static assets again, so a
@@ -30,22 +33,23 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from kaohe.settings import state_dir
+from kaohe.outputs import data_docs_dir
 
 MANIFEST = "runs.json"
 
 
-def docs_root() -> Path:
-    return state_dir() / "gx" / "data_docs"
+def docs_root(url: str | None = None) -> Path:
+    """The Data Docs of the warehouse at ``url`` (None: the warehouse in use)."""
+    return data_docs_dir(url)
 
 
-def site_dir(business_date: date) -> Path:
-    return docs_root() / business_date.isoformat()
+def site_dir(business_date: date, url: str | None = None) -> Path:
+    return docs_root(url) / business_date.isoformat()
 
 
-def index_page(business_date: date | None = None) -> Path:
+def index_page(business_date: date | None = None, url: str | None = None) -> Path:
     """The date's index, or the index of all dates."""
-    return (site_dir(business_date) if business_date else docs_root()) / "index.html"
+    return (site_dir(business_date, url) if business_date else docs_root(url)) / "index.html"
 
 
 def _suite_page(suite_name: str) -> str:
@@ -70,7 +74,7 @@ def _store(folder: Path):
 
 def _ensure_static(site: Path) -> None:
     """GX's static assets (4 MB) once for all dates; each date's site links to them."""
-    root = docs_root()
+    root = site.parent
     with _locked(root):
         if not (root / "static" / ".complete").exists():
             _store(root).copy_static_assets()
@@ -98,7 +102,7 @@ def _index_view():
     return DefaultJinjaIndexPageView()
 
 
-def write_page(business_date: date, result_identifier, validation_result, suite) -> dict:
+def write_page(business_date: date, result_identifier, validation_result, suite, url: str | None = None) -> dict:
     """Render one checkpoint run's page (and, once per date, its suite's page) into the date's site.
 
     ``result_identifier`` is the run's ``ValidationResultIdentifier``. Returns the run's manifest entry,
@@ -110,7 +114,7 @@ def write_page(business_date: date, result_identifier, validation_result, suite)
     )
     from great_expectations.render.renderer import ExpectationSuitePageRenderer, ValidationResultsPageRenderer
 
-    site = site_dir(business_date)
+    site = site_dir(business_date, url)
     store = _store(site)
     view = _page_view()
     page = view.render(ValidationResultsPageRenderer().render(validation_result), show_how_to_buttons=False)
@@ -134,9 +138,9 @@ def write_page(business_date: date, result_identifier, validation_result, suite)
     }
 
 
-def write_index(business_date: date, entries: list[dict]) -> Path:
+def write_index(business_date: date, entries: list[dict], url: str | None = None) -> Path:
     """Add a validate run's pages to the date's manifest and re-render the date's index from it."""
-    site = site_dir(business_date)
+    site = site_dir(business_date, url)
     with _locked(site):
         manifest = site / MANIFEST
         known = json.loads(manifest.read_text()) if manifest.exists() else []
@@ -147,8 +151,8 @@ def write_index(business_date: date, entries: list[dict]) -> Path:
         os.replace(tmp, manifest)
         _write_site_index(_store(site), business_date, known)
     if new_site:
-        _write_dates_index()
-    return index_page(business_date)
+        _write_dates_index(site.parent)
+    return site / "index.html"
 
 
 def _write_site_index(store, business_date: date, entries: list[dict]) -> None:
@@ -185,9 +189,8 @@ def _write_site_index(store, business_date: date, entries: list[dict]) -> None:
     store.write_index_page(_index_view().render(rendered, show_how_to_buttons=False))
 
 
-def _write_dates_index() -> None:
+def _write_dates_index(root: Path) -> None:
     """A plain page linking each date's site (rewritten only when a date's site is created)."""
-    root = docs_root()
     with _locked(root):
         dates = sorted((p.name for p in root.iterdir() if (p / MANIFEST).exists()), reverse=True)
         items = "\n".join(f'<li><a href="{html.escape(d)}/index.html">{html.escape(d)}</a></li>' for d in dates)

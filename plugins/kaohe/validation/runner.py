@@ -148,7 +148,7 @@ def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: s
     run_id = RunIdentifier(run_name=business_date.isoformat(), run_time=datetime.now(timezone.utc))
     result = checkpoint.run(run_id=run_id)
     ((identifier, validation_result),) = result.run_results.items()
-    entry = data_docs.write_page(business_date, identifier, validation_result, suite)
+    entry = data_docs.write_page(business_date, identifier, validation_result, suite, url)
     # the in-memory store would otherwise keep every result of a long range run
     context.validation_results_store.remove_key(identifier)
     return validation_result, entry
@@ -252,7 +252,7 @@ def validate_date(business_date: date, url: str | None = None) -> list[KindResul
             problems = check_row_accounting(conn, business_date)
     finally:
         if pages:  # the pages of a run that broke off are indexed too: they show how far it got
-            data_docs.write_index(business_date, pages)
+            data_docs.write_index(business_date, pages, url)
     if problems:
         raise ValidationError("row accounting broken: " + "; ".join(problems))
     return results
@@ -318,6 +318,6 @@ def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: li
         "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
     ).fetchone()
     return KindResult(kind, len(load_ids), int(read or 0), int(quarantined or 0), failed,
-                      str(data_docs.index_page(business_date)))
+                      str(data_docs.index_page(business_date, url)))
 
 
