@@ -8,7 +8,7 @@ from airflow.sdk import Asset
 
 MARTS = [
     "dept_quarter_scores", "cadre_quarter_grades", "score_lineage", "grade_decisions", "dept_month_scores",
-    "dept_period_scores", "cadre_annual_results", "cadre_grade_distribution", "daily_warnings", "key_project_status", "submission_completeness",
+    "dept_period_scores", "cadre_annual_results", "cadre_grade_distribution", "daily_warnings", "daily_demolition_groups", "key_project_status", "submission_completeness",
     "demolition_group_months", "demolition_group_quarters", "demolition_zone_months", "demolition_funnel",
 ]
 
@@ -21,5 +21,4 @@ def _asset(schema: str, table: str) -> Asset:
 MART_ASSETS = {table: _asset("marts", table) for table in MARTS}
 PAYROLL_ASSET = _asset("payroll", "quarterly_adjustments")
 # what the daily notice reads
-NOTICE_INPUTS = [MART_ASSETS[t] for t in ("daily_warnings", "demolition_group_months", "demolition_funnel",
-                                          "submission_completeness")]
+NOTICE_INPUTS = [MART_ASSETS[t] for t in ("daily_warnings", "daily_demolition_groups", "submission_completeness")]

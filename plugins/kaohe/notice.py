@@ -10,8 +10,9 @@ The page is built by ``build_notice_html`` from plain dicts and lists (see
 Every value that comes from the data is escaped: department and project names
 are typed by departments.
 
-Render it right after the business date's build: daily_warnings keeps every
-date's rows, but the demolition marts hold the figures of the latest build.
+It reads only rows kept per business date run (daily_warnings, daily_demolition_groups,
+submission_completeness), so a date's notice describes that day whenever it is rendered,
+also after a rerun of a past date (whose marts stay as of the high-water mark).
 """
 
 from __future__ import annotations
@@ -390,16 +391,18 @@ def fetch_notice_data(conn, business_date: date) -> dict:
                completion, expected, actual, target, reference_month
         from marts.daily_warnings where business_date = %s
         order by item_type, dept_code, subject""", (business_date,))
+    # the month's 征迁 as the date saw it (daily_demolition_groups keeps each date run's rows; the
+    # demolition marts hold the latest build, the high-water mark's, which a rerun date is not)
     groups = _rows(conn, """
         select group_id, zone_id, zone_name, signed, cleared, target_signed, target_cleared,
                month_score, rank, flags
-        from marts.demolition_group_months where month = %s
-        order by rank, group_id""", (month,))
+        from marts.daily_demolition_groups where business_date = %s
+        order by rank, group_id""", (business_date,))
     funnel_rows = _rows(conn, """
-        select zone_id, max(zone_name) as zone_name, sum(surveyed) as surveyed, sum(signed) as signed,
+        select zone_id, max(zone_name) as zone_name, sum(households) as surveyed, sum(signed) as signed,
                sum(cleared) as cleared, sum(demolished) as demolished
-        from marts.demolition_funnel where month = %s
-        group by zone_id order by zone_id""", (month,))
+        from marts.daily_demolition_groups where business_date = %s
+        group by zone_id order by zone_id""", (business_date,))
     missing = _rows(conn, """
         select dept_code, dept_name, kind, last_arrived_on
         from marts.submission_completeness where business_date = %s and not arrived

@@ -65,6 +65,12 @@ create table if not exists payroll.run_dates (
     refreshed_at   timestamptz not null default clock_timestamp()
 );
 
+-- The warehouse's high-water mark: the latest business date run so far (its run went through the
+-- payroll step, the last that writes). Everything is built as of it, whatever date is (re)run; only the
+-- per-date rows of the date run (daily_warnings, ...) are as of that date. Null before the first run.
+create or replace function ops.high_water_mark() returns date
+language sql stable as $$ select max(business_date) from payroll.run_dates $$;
+
 create or replace function payroll.refuse_published_change() returns trigger
 language plpgsql as $$
 begin
@@ -110,7 +116,7 @@ end $$;
 # cadre and quarter. Only quarters whose last day has been run get drafts.
 REFRESH_SQL = """
 with last_run as (
-    select max(business_date) as day from payroll.run_dates
+    select ops.high_water_mark() as day
 ),
 current_results as (
     select a.* from intermediate.int_payroll__quarter_adjustments a, last_run
@@ -174,6 +180,11 @@ def ensure_payroll_schema(conn) -> None:
     conn.execute(PAYROLL_SQL)
 
 
+def high_water_mark(conn) -> date | None:
+    """The latest business date run so far (ops.high_water_mark()), or None before the first run."""
+    return conn.execute("select ops.high_water_mark()").fetchone()[0]
+
+
 def _lock(conn) -> None:
     # refresh and publish never interleave (advisory locks are per database)
     conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.payroll'))")
@@ -205,7 +216,7 @@ def publish(quarter: str, url: str | None = None, dry_run: bool = False) -> Publ
     with connect(url) as conn, conn.transaction():
         _lock(conn)
         (last_day,) = conn.execute("select ingest.quarter_end(%s)", (quarter,)).fetchone()
-        (latest_run,) = conn.execute("select max(business_date) from payroll.run_dates").fetchone()
+        latest_run = high_water_mark(conn)
         if latest_run is None or latest_run < last_day:
             raise PublishError(f"{quarter} cannot be published: its last day {last_day} has not been run"
                                f" (latest business date run: {latest_run or 'none'})")

@@ -67,9 +67,10 @@ def validate(business_date: date, url: str | None = None) -> dict:
 
 
 def transform(business_date: date, url: str | None = None) -> dict:
-    from kaohe.transform import TransformError, build
+    """The marts as of the high-water mark; the date's own rows of the per-date marts as of the date."""
+    from kaohe.transform import TransformError, build_date
 
-    result = build(url, business_date=business_date.isoformat())
+    result = build_date(business_date.isoformat(), url)
     if not result.success:
         raise TransformError("dbt build failed: " + "; ".join(result.failures[:5]))
     return {"nodes": result.nodes}
@@ -85,12 +86,16 @@ def payroll(business_date: date, url: str | None = None) -> dict:
 def publish(quarter: str, dry_run: bool = False, url: str | None = None) -> dict:
     """`kaohe publish` and the kaohe_publish DAG: publish the quarter's drafts, then rebuild
     the annual results, which read the latest published grades (section 7)."""
+    from kaohe.payroll import high_water_mark
     from kaohe.payroll import publish as publish_quarter
     from kaohe.transform import TransformError, build
+    from kaohe.warehouse import connect
 
     publication = publish_quarter(quarter, url, dry_run=dry_run)
     if publication.version is not None:
-        rebuilt = build(url, select="cadre_annual_results")
+        with connect(url) as conn:
+            mark = high_water_mark(conn)  # as every build: the warehouse as of its high-water mark
+        rebuilt = build(url, business_date=mark.isoformat(), select="cadre_annual_results")
         if not rebuilt.success:
             raise TransformError(f"{publication.message}, but cadre_annual_results could not be rebuilt: "
                                  + "; ".join(rebuilt.failures[:3]))

@@ -3,6 +3,7 @@ kaohe_daily (it costs tens of seconds), and private copies of it for tests that 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -59,10 +60,11 @@ def district_reports(district) -> Path:
     return reports_dir(district[1])
 
 
-@pytest.fixture
-def district_copy(district, embedded_warehouse):
-    """A private copy of the district database (PostgreSQL template copy, ≈ 1 s): (landing, url)."""
-    landing, source_url, _ = district
+@contextlib.contextmanager
+def copy_of_district(district, embedded_warehouse):
+    """A private copy of the district database (PostgreSQL template copy, ≈ 1 s), dropped afterwards: its URL.
+    For fixtures of a wider scope than `district_copy`'s."""
+    _, source_url, _ = district
     source = database_name(source_url)
     name = f"copy_{uuid.uuid4().hex[:8]}"
     admin = _admin_url(embedded_warehouse)
@@ -71,5 +73,14 @@ def district_copy(district, embedded_warehouse):
         conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (source,))
         conn.execute(f'create database "{name}" template "{source}"')
     url = database_url(embedded_warehouse.url(), name)
-    yield landing, url
-    drop_database(admin, url)
+    try:
+        yield url
+    finally:
+        drop_database(admin, url)
+
+
+@pytest.fixture
+def district_copy(district, embedded_warehouse):
+    """A private copy of the district database (PostgreSQL template copy, ≈ 1 s): (landing, url)."""
+    with copy_of_district(district, embedded_warehouse) as url:
+        yield district[0], url

@@ -26,6 +26,7 @@ from kaohe.warehouse import database_url
 
 from .airflow_services import AirflowDeployment, DeploymentError
 from .conftest import END, START
+from .warehouse_tables import differences, table_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -36,10 +37,6 @@ DAILY, NOTICE = "kaohe_daily", "kaohe_notice"
 BACKFILL_FROM = f"{START.isoformat()}T20:00:00+08:00"
 BACKFILL_TO = f"{END.isoformat()}T20:00:00+08:00"
 BUSINESS_DATES = [START + timedelta(days=n) for n in range((END - START).days + 1)]  # 2026-09-29 .. 2026-10-01
-# the warehouse tables compared with the district's: every table of these schemas
-COMPARED_SCHEMAS = ("marts", "raw", "quarantine", "payroll")
-# columns that differ between two correct runs: load order ids (and every timestamp column, by type)
-RUN_SPECIFIC_COLUMNS = {"load_id", "_load_id", "superseded_by", "failure_id", "publication_id"}
 RUN_TIMEOUT = 300  # seconds, per kaohe_daily run (≈ 45 s each on 2 busy cores)
 
 
@@ -226,31 +223,10 @@ def test_every_task_ran_on_the_celery_worker(celery_run):
 
 
 # --- the warehouse --------------------------------------------------------------------------------------------------
-def _table_rows(url: str) -> dict[str, Counter]:
-    """Every table of COMPARED_SCHEMAS as a multiset of row texts, without run-specific columns."""
-    with psycopg.connect(url) as conn:
-        columns = conn.execute(
-            "select table_schema || '.' || table_name, column_name, data_type from information_schema.columns"
-            " where table_schema = any(%s) order by 1, ordinal_position", (list(COMPARED_SCHEMAS),)).fetchall()
-        tables: dict[str, list[str]] = {}
-        for table, column, data_type in columns:
-            kept = tables.setdefault(table, [])
-            if column not in RUN_SPECIFIC_COLUMNS and not data_type.startswith("timestamp"):
-                kept.append(f'"{column}"')
-        return {table: Counter(text for (text,) in conn.execute(f"select row({', '.join(cols)})::text from {table}"))
-                for table, cols in tables.items()}
-
-
-def _differences(expected: Counter, got: Counter, limit: int = 3) -> str:
-    missing, extra = expected - got, got - expected
-    return (f"{sum(missing.values())} row(s) missing, e.g. {list(missing)[:limit]}; "
-            f"{sum(extra.values())} extra, e.g. {list(extra)[:limit]}")
-
-
 @pytest.fixture(scope="module")
 def both_warehouses(district, celery_run):
     _, district_url, _ = district
-    return _table_rows(district_url), _table_rows(celery_run.warehouse_url)
+    return table_rows(district_url), table_rows(celery_run.warehouse_url)
 
 
 def test_the_warehouse_equals_the_kaohe_run_of_the_same_dates(both_warehouses):
@@ -259,7 +235,7 @@ def test_the_warehouse_equals_the_kaohe_run_of_the_same_dates(both_warehouses):
     assert {t for t in expected if t.startswith("marts.")} >= {
         "marts.dept_quarter_scores", "marts.cadre_quarter_grades", "marts.daily_warnings",
         "marts.demolition_group_months"}
-    different = {table: _differences(expected[table], got[table])
+    different = {table: differences(expected[table], got[table])
                  for table in expected if got[table] != expected[table]}
     assert different == {}
 

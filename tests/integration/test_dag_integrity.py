@@ -69,8 +69,8 @@ def test_every_dag_imports_and_kaohe_daily_is_wired(tmp_path):
     notice = report["dags"]["kaohe_notice"]
     assert notice["tasks"] == ["render"]
     # data-aware: the notice runs when the marts it reads are refreshed, not on a clock
-    assert notice["schedule_assets"] == ["marts.daily_warnings", "marts.demolition_funnel",
-                                         "marts.demolition_group_months", "marts.submission_completeness"]
+    assert notice["schedule_assets"] == ["marts.daily_demolition_groups", "marts.daily_warnings",
+                                         "marts.submission_completeness"]
     publish = report["dags"]["kaohe_publish"]
     assert publish["tasks"] == ["publish"] and publish["schedule_assets"] == [] and publish["manual_only"]
     assert {"quarter", "dry_run"} <= set(publish["params"])
