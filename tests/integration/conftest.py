@@ -3,6 +3,7 @@ kaohe_daily (it costs tens of seconds), and private copies of it for tests that 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -23,6 +24,14 @@ def kaohe(*args, url: str, timeout: int = 900, **env) -> subprocess.CompletedPro
     kaohe_bin = Path(sys.executable).with_name("kaohe")
     return subprocess.run([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
                           capture_output=True, text=True, timeout=timeout)
+
+
+def kaohe_process(*args, url: str, **env) -> subprocess.Popen:
+    """The `kaohe` command started in a process group of its own (so that a test can kill it and its children
+    at once); output to pipes, read them with communicate()."""
+    kaohe_bin = Path(sys.executable).with_name("kaohe")
+    return subprocess.Popen([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def _admin_url(embedded_warehouse) -> str:
@@ -58,10 +67,9 @@ def district(tmp_path_factory, embedded_warehouse, district_reports):
         conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-@pytest.fixture
-def district_copy(district, embedded_warehouse):
-    """A private copy of the district database (PostgreSQL template copy, ≈ 1 s): (landing, url)."""
-    landing, source_url, _ = district
+@contextlib.contextmanager
+def database_copy(embedded_warehouse, source_url: str):
+    """A private copy of a database (PostgreSQL template copy, ≈ 1 s), dropped afterwards: its URL."""
     source = database_name(source_url)
     name = f"copy_{uuid.uuid4().hex[:8]}"
     admin = _admin_url(embedded_warehouse)
@@ -69,6 +77,16 @@ def district_copy(district, embedded_warehouse):
         # a template must have no other sessions; ours are all closed by now
         conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (source,))
         conn.execute(f'create database "{name}" template "{source}"')
-    yield landing, database_url(embedded_warehouse.url(), name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    try:
+        yield database_url(embedded_warehouse.url(), name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def district_copy(district, embedded_warehouse):
+    """A private copy of the district database: (landing, url)."""
+    landing, source_url, _ = district
+    with database_copy(embedded_warehouse, source_url) as url:
+        yield landing, url
