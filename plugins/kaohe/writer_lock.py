@@ -116,14 +116,14 @@ def _acquire(url: str, name: str, timeout: float):
         if ours is not None:  # held by this process under another spelling of the URL: re-enter that scope
             raise _AlreadyOurs(ours)
         database = conn.info.dbname
-        _say(f"{name.split(' (')[0]}: waiting for the warehouse {database}: {_describe(holder)} is writing to it;"
+        _say(f"{name.split(' (')[0]}: waiting for the warehouse (database {database}): {_describe(holder)} is writing to it;"
              f" waiting up to {timeout:.0f} s (KAOHE_WRITER_LOCK_TIMEOUT)")
         _set_name(conn, f"{name} waiting"[:63])
         while True:
             remaining = timeout - (time.monotonic() - started)
             if remaining <= 0:
                 raise WriterLockTimeout(
-                    f"gave up after {timeout:.0f} s waiting for the warehouse {database}: {_describe(_holder(conn))}"
+                    f"gave up after {timeout:.0f} s waiting for the warehouse (database {database}): {_describe(_holder(conn))}"
                     " still writes to it (raise KAOHE_WRITER_LOCK_TIMEOUT to wait longer, or see what it does"
                     " in pg_stat_activity)")
             conn.execute("select set_config('lock_timeout', %s, false)", (f"{int(min(remaining, _CHUNK_SECONDS) * 1000)}ms",))
