@@ -6,13 +6,16 @@ certainly asks for the warehouse while the first one is in its payroll step."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import psycopg
 import pytest
 
-from kaohe.warehouse import connect
-from kaohe.writer_lock import holders
+from kaohe.warehouse import connect, database_name
+from kaohe.writer_lock import holders, writer_lock
 
 from .conftest import database_copy, kaohe, kaohe_process
 from .warehouse_state import differences, snapshot, wait_until
@@ -38,6 +41,34 @@ def drafts(url: str, quarter: str) -> list[tuple]:
             "select cadre_id, grade, base_pay, multiplier, adjusted_pay, adjustment, delta_to_pay, version"
             " from payroll.quarterly_adjustments where quarter = %s and status = %s",
             (quarter, "draft")).fetchall())
+
+
+WAIT_IN_ANOTHER_PROCESS = """
+import sys
+from kaohe.writer_lock import writer_lock
+with writer_lock("publish", "2026Q3", sys.argv[1]):
+    print("got it")
+"""
+
+
+def test_a_scope_in_its_own_process_never_waits_a_waiter_names_the_holder_and_gives_up(warehouse_url):
+    with writer_lock("run", DAY, warehouse_url):
+        with writer_lock("validate", DAY, warehouse_url):  # kaohe run's task inside its date: no second ask
+            with connect(warehouse_url) as conn:
+                queue = holders(conn)
+            assert [h["application_name"].split(" (")[0] for h in queue] == [f"kaohe validate {DAY}"]
+            other = subprocess.run([sys.executable, "-c", WAIT_IN_ANOTHER_PROCESS, warehouse_url], text=True,
+                                   capture_output=True, timeout=60, env={**os.environ, "KAOHE_WRITER_LOCK_TIMEOUT": "1"})
+        assert other.returncode != 0 and "got it" not in other.stdout
+        assert f"waiting for the warehouse (database {database_name(warehouse_url)}): 'kaohe validate {DAY} (" in other.stderr
+        assert "WriterLockTimeout: gave up after 1 s waiting" in other.stderr and "KAOHE_WRITER_LOCK_TIMEOUT" in other.stderr
+        with connect(warehouse_url) as conn:
+            assert [h["application_name"].split(" (")[0] for h in holders(conn)] == [f"kaohe run {DAY}"]
+    with connect(warehouse_url) as conn:
+        assert holders(conn) == []  # released with its scope
+    free = subprocess.run([sys.executable, "-c", WAIT_IN_ANOTHER_PROCESS, warehouse_url], text=True,
+                          capture_output=True, timeout=60)
+    assert free.returncode == 0 and "got it" in free.stdout and "waiting" not in free.stderr, free.stderr
 
 
 def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_version(district_copy, tmp_path):
