@@ -16,7 +16,8 @@ another Airflow home or machine all queue for the same thing.
   runs the DAG's tasks in its own process through ``dag.test()``) does not ask again —
   asking on a second connection would wait for itself forever — it only relabels the
   holder's connection with the inner step. Scopes of different processes (Celery
-  tasks) each take the lock on their own.
+  tasks) each take the lock on their own. (So two threads of one process do not
+  exclude each other: Kaohe's writers are processes.)
 """
 
 from __future__ import annotations
@@ -108,6 +109,8 @@ def _acquire(url: str, name: str, timeout: float):
 
     conn = psycopg.connect(url, autocommit=True, application_name=name)
     try:
+        # a server-wide statement or idle-session timeout must not end the wait early, or the idle holder
+        conn.execute("select set_config('statement_timeout', '0', false), set_config('idle_session_timeout', '0', false)")
         if conn.execute("select pg_try_advisory_lock(%s, %s)", LOCK_KEY).fetchone()[0]:
             return conn
         started = time.monotonic()
