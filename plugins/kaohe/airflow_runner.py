@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from kaohe.settings import dags_dir, state_dir
+from kaohe.writer_lock import writer_lock
 
 DAG_ID = "kaohe_daily"
 NOTICE_DAG_ID = "kaohe_notice"
@@ -105,7 +106,6 @@ def _run_dates(landing: Path, start: date, end: date, url: str, on_date=None) ->
     os.environ.update(env)  # before Airflow is imported: it reads its config once
     ensure_airflow_db(env)
 
-    import pendulum
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(str(dags_dir()))
@@ -114,29 +114,35 @@ def _run_dates(landing: Path, start: date, end: date, url: str, on_date=None) ->
     dag, notice_dag = bag.get_dag(DAG_ID), bag.get_dag(NOTICE_DAG_ID)
     results = []
     for day in date_range(start, end):
-        started = time.perf_counter()
-        run = dag.test(
-            logical_date=pendulum.datetime(day.year, day.month, day.day, tz="Asia/Shanghai"),
-            run_conf={"business_date": day.isoformat(), "landing": str(Path(landing).resolve())},
-        )
-        if run is None or str(run.state) != "success":
-            task, reason = _failure_of(run, url)
-            raise RunFailed(day, task, reason)
-        # without a scheduler nothing reacts to the asset events: run the downstream DAG here
-        notice_run = notice_dag.test(run_conf={"business_date": day.isoformat()})
-        if notice_run is None or str(notice_run.state) != "success":
-            task, reason = _failure_of(notice_run, url)
-            raise RunFailed(day, task, reason)
-        from kaohe.outputs import notices_dir
-        from kaohe.pipeline import summary
-
-        notice_file = notices_dir(url) / f"notice_{day.isoformat()}.html"
-        details = summary(day, url) | ({"notice": str(notice_file)} if notice_file.exists() else {})
-        result = DateResult(day, time.perf_counter() - started, details)
-        results.append(result)
+        with writer_lock("run", day, url):  # the whole date, its notice included: no other writer in between
+            results.append(_run_date(dag, notice_dag, landing, day, url))
         if on_date:
-            on_date(result)
+            on_date(results[-1])
     return results
+
+
+def _run_date(dag, notice_dag, landing: Path, day: date, url: str) -> DateResult:
+    import pendulum
+
+    started = time.perf_counter()
+    run = dag.test(
+        logical_date=pendulum.datetime(day.year, day.month, day.day, tz="Asia/Shanghai"),
+        run_conf={"business_date": day.isoformat(), "landing": str(Path(landing).resolve())},
+    )
+    if run is None or str(run.state) != "success":
+        task, reason = _failure_of(run, url)
+        raise RunFailed(day, task, reason)
+    # without a scheduler nothing reacts to the asset events: run the downstream DAG here
+    notice_run = notice_dag.test(run_conf={"business_date": day.isoformat()})
+    if notice_run is None or str(notice_run.state) != "success":
+        task, reason = _failure_of(notice_run, url)
+        raise RunFailed(day, task, reason)
+    from kaohe.outputs import notices_dir
+    from kaohe.pipeline import summary
+
+    notice_file = notices_dir(url) / f"notice_{day.isoformat()}.html"
+    details = summary(day, url) | ({"notice": str(notice_file)} if notice_file.exists() else {})
+    return DateResult(day, time.perf_counter() - started, details)
 
 
 def _failure_of(run, url: str) -> tuple[str | None, str]:

@@ -7,11 +7,13 @@ DAG parse time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import date, datetime
 from pathlib import Path
 
 from kaohe.settings import BUSINESS_TZ
+from kaohe.writer_lock import writer_lock
 
 
 def business_date_of(logical_date: datetime | None, explicit: str | None = None) -> date:
@@ -45,7 +47,8 @@ def discover(landing: Path, business_date: date) -> dict:
 def load(landing: Path, business_date: date, url: str | None = None) -> dict:
     from kaohe.loader import load_date
 
-    outcomes = load_date(landing, business_date, url)
+    with writer_lock("load", business_date, url):
+        outcomes = load_date(landing, business_date, url)
     return {
         "loaded": sum(o.status == "pending" for o in outcomes),
         "unchanged": sum(o.status == "unchanged" for o in outcomes),
@@ -58,7 +61,8 @@ def validate(business_date: date, url: str | None = None) -> dict:
     from kaohe.validation.data_docs import index_page
     from kaohe.validation.runner import validate_date
 
-    results = validate_date(business_date, url)
+    with writer_lock("validate", business_date, url):
+        results = validate_date(business_date, url)
     return {
         "kinds": {r.kind: {"rows_read": r.rows_read, "rows_quarantined": r.rows_quarantined, "rules": r.failed_rules}
                   for r in results},
@@ -70,7 +74,8 @@ def transform(business_date: date, url: str | None = None) -> dict:
     """The marts as of the high-water mark; the date's own rows of the per-date marts as of the date."""
     from kaohe.transform import TransformError, build_date
 
-    result = build_date(business_date.isoformat(), url)
+    with writer_lock("transform", business_date, url):
+        result = build_date(business_date.isoformat(), url)
     if not result.success:
         raise TransformError("dbt build failed: " + "; ".join(result.failures[:5]))
     return {"nodes": result.nodes}
@@ -80,7 +85,8 @@ def payroll(business_date: date, url: str | None = None) -> dict:
     """Rewrite the draft pay adjustments of every quarter whose last day has now been run."""
     from kaohe.payroll import refresh_drafts
 
-    return refresh_drafts(business_date, url)
+    with writer_lock("payroll", business_date, url):
+        return refresh_drafts(business_date, url)
 
 
 def publish(quarter: str, dry_run: bool = False, url: str | None = None) -> dict:
@@ -91,14 +97,17 @@ def publish(quarter: str, dry_run: bool = False, url: str | None = None) -> dict
     from kaohe.transform import TransformError, build
     from kaohe.warehouse import connect
 
-    publication = publish_quarter(quarter, url, dry_run=dry_run)
-    if publication.version is not None:
-        with connect(url) as conn:
-            mark = high_water_mark(conn)  # as every build: the warehouse as of its high-water mark
-        rebuilt = build(url, business_date=mark.isoformat(), select="cadre_annual_results")
-        if not rebuilt.success:
-            raise TransformError(f"{publication.message}, but cadre_annual_results could not be rebuilt: "
-                                 + "; ".join(rebuilt.failures[:3]))
+    # a dry run only reads (the drafts change in one transaction): it does not queue behind a backfill
+    with writer_lock("publish", quarter, url) if not dry_run else contextlib.nullcontext():
+        publication = publish_quarter(quarter, url, dry_run=dry_run)
+        # also when nothing was left to publish: a publish killed after its commit has not rebuilt them yet
+        if not dry_run:
+            with connect(url) as conn:
+                mark = high_water_mark(conn)  # as every build: the warehouse as of its high-water mark
+            rebuilt = build(url, business_date=mark.isoformat(), select="cadre_annual_results")
+            if not rebuilt.success:
+                raise TransformError(f"{publication.message}, but cadre_annual_results could not be rebuilt: "
+                                     + "; ".join(rebuilt.failures[:3]))
     return {"quarter": publication.quarter, "version": publication.version, "rows": publication.rows,
             "total_delta": str(publication.total_delta), "message": publication.message}
 
@@ -107,7 +116,8 @@ def notice(business_date: date, url: str | None = None) -> dict:
     """The daily notice (日督查日通报) for the date, from the marts just built."""
     from kaohe.notice import render_notice
 
-    return {"notice": str(render_notice(business_date, url))}
+    with writer_lock("notice", business_date, url):  # read while no writer is half-way (one run's marts)
+        return {"notice": str(render_notice(business_date, url))}
 
 
 def summary(business_date: date, url: str | None = None) -> dict:

@@ -29,6 +29,14 @@ def kaohe(*args, url: str, timeout: int = 900, **env) -> subprocess.CompletedPro
                           capture_output=True, text=True, timeout=timeout)
 
 
+def kaohe_process(*args, url: str, **env) -> subprocess.Popen:
+    """The `kaohe` command started in a process group of its own (so that a test can kill it and its children
+    at once); output to pipes, read them with communicate()."""
+    kaohe_bin = Path(sys.executable).with_name("kaohe")
+    return subprocess.Popen([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
 def _admin_url(embedded_warehouse) -> str:
     return database_url(embedded_warehouse.url(), "postgres")
 
@@ -62,9 +70,15 @@ def district_reports(district) -> Path:
 
 @contextlib.contextmanager
 def copy_of_district(district, embedded_warehouse):
-    """A private copy of the district database (PostgreSQL template copy, ≈ 1 s), dropped afterwards: its URL.
-    For fixtures of a wider scope than `district_copy`'s."""
-    _, source_url, _ = district
+    """A private copy of the district database, dropped afterwards: its URL. For fixtures of a wider scope
+    than `district_copy`'s."""
+    with database_copy(embedded_warehouse, district[1]) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def database_copy(embedded_warehouse, source_url: str):
+    """A private copy of a database (PostgreSQL template copy, ≈ 1 s), dropped afterwards: its URL."""
     source = database_name(source_url)
     name = f"copy_{uuid.uuid4().hex[:8]}"
     admin = _admin_url(embedded_warehouse)
@@ -81,6 +95,7 @@ def copy_of_district(district, embedded_warehouse):
 
 @pytest.fixture
 def district_copy(district, embedded_warehouse):
-    """A private copy of the district database (PostgreSQL template copy, ≈ 1 s): (landing, url)."""
-    with copy_of_district(district, embedded_warehouse) as url:
-        yield district[0], url
+    """A private copy of the district database: (landing, url)."""
+    landing, source_url, _ = district
+    with database_copy(embedded_warehouse, source_url) as url:
+        yield landing, url
