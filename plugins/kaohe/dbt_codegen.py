@@ -5,7 +5,7 @@
 - ``models/staging/stg_ingest__<kind>.sql``: a kind's staging model — its columns in contract order, then
   the lineage tail (macro ``staging_lineage``), over the loads not yet staged (``staging_new_loads``);
 - ``models/staging/_ingest__models.yml``: each staging model's grain (``staging_grain``) tested unique, its
-  columns not null.
+  key columns not null.
 
 The files stay checked in (dbt and reviewers read them); ``tests/unit/test_dbt_codegen.py`` fails when they
 differ from what the contract generates, as ``kaohe.validation.export`` does for ``expectations/``.
@@ -99,7 +99,7 @@ def staging_model_yml(kind: Kind) -> str:
     lines = [f"  - name: stg_ingest__{kind.name}", f"    description: {_quoted(about)}", "    data_tests:",
              "      - unique_combination:", "          arguments:", f"            columns: [{', '.join(grain)}]",
              "    columns:"]
-    for name in grain:
+    for name in kind.key:  # the delivery columns come from the loader's ledger, never null
         lines += [f"      - name: {name}", "        data_tests: [not_null]"]
     return "\n".join(lines) + "\n"
 
