@@ -1,7 +1,5 @@
 -- points(i, d, period) of every assigned indicator, whatever its scoring and source:
 -- one row per assignment, with the flag it raised and its lineage (rule 1).
-{{ config(materialized='table') }}
-
 with assigned as (
     select * from {{ ref('int_assessment__period_assignments') }}
 ),
