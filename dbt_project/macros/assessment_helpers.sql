@@ -19,11 +19,6 @@ trim_scale(({{ numerator }})::numeric(80, 40) / ({{ denominator }}))
 coalesce(trim_scale(({{ expr }})::numeric)::text, '—')
 {%- endmacro %}
 
-{# A month 'YYYY-MM' of a date. #}
-{% macro assessment_month_of(day) -%}
-to_char({{ day }}, 'YYYY-MM')
-{%- endmacro %}
-
 {# A rule parameter that the rulebook states as a fixed number rather than a named
    parameter (section 7's table): read from the seed when a deployment adds it, else
    the rulebook's value. #}
