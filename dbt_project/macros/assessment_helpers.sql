@@ -77,3 +77,10 @@ case
     else least({{ assessment_div(actual, target) }}, ratio_cap)
 end
 {%- endmacro %}
+
+{# The columns every indicator-points model (int_assessment__ratio_*_points, deduction_points,
+   evaluation_points) selects, in order: int_assessment__indicator_points unions them by these names. #}
+{% macro assessment_points_columns() -%}
+{{ return(['period_type', 'period', 'dept_code', 'indicator_code', 'scoring', 'indicator_source', 'weight',
+           'target', 'actual', 'ratio', 'points', 'flag', 'source']) }}
+{%- endmacro %}
