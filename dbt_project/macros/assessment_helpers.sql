@@ -19,11 +19,6 @@ trim_scale(({{ numerator }})::numeric(80, 40) / ({{ denominator }}))
 coalesce(trim_scale(({{ expr }})::numeric)::text, '—')
 {%- endmacro %}
 
-{# A month 'YYYY-MM' of a date. #}
-{% macro assessment_month_of(day) -%}
-to_char({{ day }}, 'YYYY-MM')
-{%- endmacro %}
-
 {# A rule parameter that the rulebook states as a fixed number rather than a named
    parameter (section 7's table): read from the seed when a deployment adds it, else
    the rulebook's value. #}
@@ -81,4 +76,11 @@ case
     when coalesce({{ target }}, 0) = 0 then least(1, ratio_cap)
     else least({{ assessment_div(actual, target) }}, ratio_cap)
 end
+{%- endmacro %}
+
+{# The columns every indicator-points model (int_assessment__ratio_*_points, deduction_points,
+   evaluation_points) selects, in order: int_assessment__indicator_points unions them by these names. #}
+{% macro assessment_points_columns() -%}
+{{ return(['period_type', 'period', 'dept_code', 'indicator_code', 'scoring', 'indicator_source', 'weight',
+           'target', 'actual', 'ratio', 'points', 'flag', 'source']) }}
 {%- endmacro %}

@@ -17,9 +17,10 @@ date '{{ bd }}'
   where s.snapshot_date = (select max(x.snapshot_date) from {{ relation }} x where x.snapshot_date <= {{ as_of }})) as in_force
 {%- endmacro %}
 
-{# 'YYYY-MM' of a date expression. #}
+{# Deprecated alias of month_of (macros/dates.sql), kept while the monitoring models and marts still
+   call it: switch them to month_of, then delete this. #}
 {% macro monitoring_month(expr) -%}
-to_char({{ expr }}, 'YYYY-MM')
+{{ month_of(expr) }}
 {%- endmacro %}
 
 {# Rule 6: households at a status or beyond against a cumulative target; a

@@ -3,7 +3,9 @@
 - ``models/staging/_ingest__sources.yml``: the typed views ``ingest.valid_<kind>`` as the ``ingest`` source,
   a table per kind, its columns described from their contract types;
 - ``models/staging/stg_ingest__<kind>.sql``: a kind's staging model — its columns in contract order, then
-  the lineage tail (macro ``staging_lineage``), over the loads not yet staged (``staging_new_loads``).
+  the lineage tail (macro ``staging_lineage``), over the loads not yet staged (``staging_new_loads``);
+- ``models/staging/_ingest__models.yml``: each staging model's grain (``staging_grain``) tested unique, its
+  key columns not null.
 
 The files stay checked in (dbt and reviewers read them); ``tests/unit/test_dbt_codegen.py`` fails when they
 differ from what the contract generates, as ``kaohe.validation.export`` does for ``expectations/``.
@@ -76,11 +78,38 @@ select * from renamed
 """
 
 
+MODELS_HEAD = f"""# {GENERATED}
+version: 2
+
+models:
+"""
+
+
+def staging_grain(kind: Kind) -> list[str]:
+    """The columns that make a staged row unique: the kind's key within its delivery. The loader quarantines
+    every occurrence of a key twice in one file (a reference kind: in one folder's snapshot, which has one
+    delivery in force per date), and the staging model keeps the loads in force only."""
+    return [*kind.key, "snapshot_date" if kind.reference else "load_id"]
+
+
+def staging_model_yml(kind: Kind) -> str:
+    grain = staging_grain(kind)
+    shape = "one row per snapshot row in force" if kind.reference else "one row per delivered row in force"
+    about = f"{kind.zh}: {shape}; unique on {', '.join(grain)}"
+    lines = [f"  - name: stg_ingest__{kind.name}", f"    description: {_quoted(about)}", "    data_tests:",
+             "      - unique_combination:", "          arguments:", f"            columns: [{', '.join(grain)}]",
+             "    columns:"]
+    for name in kind.key:  # the delivery columns come from the loader's ledger, never null
+        lines += [f"      - name: {name}", "        data_tests: [not_null]"]
+    return "\n".join(lines) + "\n"
+
+
 def documents(contract: Contract | None = None) -> dict[str, str]:
     """Path under dbt_project/ -> the text the contract generates there."""
     contract = contract or load_contract()
     kinds = list(contract.kinds.values())
     docs = {f"{STAGING}/_ingest__sources.yml": SOURCE_HEAD + "".join(source_table_yml(k) for k in kinds)}
+    docs[f"{STAGING}/_ingest__models.yml"] = MODELS_HEAD + "\n".join(staging_model_yml(k) for k in kinds)
     docs |= {f"{STAGING}/stg_ingest__{k.name}.sql": staging_model_sql(k) for k in kinds}
     return docs
 

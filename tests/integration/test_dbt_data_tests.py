@@ -69,3 +69,18 @@ def test_every_period_mart_says_whether_its_period_is_final(district_copy):
     result = data_test("dept_quarter_scores cadre_quarter_grades", url)
     failed = sorted(f.split(":", 1)[0].split(".")[2] for f in result.failures)
     assert len(failed) == 2 and all(name.startswith("period_status_") for name in failed), failed
+
+
+def test_a_staged_key_twice_in_one_delivery_fails_the_staging_key_test(district_copy):
+    _, url = district_copy
+    assert data_test("stg_ingest__cadres stg_ingest__bonus_penalty", url).success  # as built: every key once
+
+    with psycopg.connect(url) as conn:
+        for model in ("stg_ingest__cadres", "stg_ingest__bonus_penalty"):  # a reference kind, a daily kind
+            conn.execute(f"insert into staging.{model} select * from staging.{model} limit 1")
+
+    result = data_test("stg_ingest__cadres stg_ingest__bonus_penalty", url)
+    assert not result.success
+    failed = sorted(f.split(":", 1)[0].split(".")[2] for f in result.failures)
+    assert failed == ["unique_combination_stg_ingest__bonus_penalty_event_id__load_id",
+                      "unique_combination_stg_ingest__cadres_cadre_id__snapshot_date"]

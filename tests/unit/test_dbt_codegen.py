@@ -28,5 +28,11 @@ def test_a_new_kind_needs_only_its_contract_entry():
     sources = docs[f"{STAGING}/_ingest__sources.yml"]
     assert ('      - name: valid_villages\n        description: "村 (reference snapshot); key village_id"' in sources)
     assert '          - name: households\n            description: "whole number (optional)"' in sources
+    tests = docs[f"{STAGING}/_ingest__models.yml"]
+    assert ("  - name: stg_ingest__villages\n" in tests
+            and "columns: [village_id, snapshot_date]\n    columns:\n      - name: village_id\n"
+                "        data_tests: [not_null]\n" in tests)
     daily = documents(replace(contract, kinds={"villages": replace(villages, reference=False)}))
     assert "{{ staging_lineage('delivered_on') }}" in daily[f"{STAGING}/stg_ingest__villages.sql"]
+    # a daily kind's key is unique within one delivery only
+    assert "columns: [village_id, load_id]" in daily[f"{STAGING}/_ingest__models.yml"]

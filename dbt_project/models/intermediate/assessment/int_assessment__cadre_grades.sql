@@ -3,8 +3,6 @@
 -- without an override: A for at most N = ceil(quota(dept grade) × active deputies and
 -- staff, overridden included) best individual scores ≥ a_min (ties: cadre_id), then
 -- B/C/D by thresholds. Commended cadres are overridden, so they take no A place.
-{{ config(materialized='table') }}
-
 with roster as (
     select * from {{ ref('int_assessment__period_roster') }}
     where active

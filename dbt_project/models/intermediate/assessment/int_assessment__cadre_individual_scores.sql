@@ -3,8 +3,6 @@
 -- d = the cadre's department on the quarter's last day. The components are kept
 -- unrounded (as the formula has them) with the rounding's adjustment, so the lineage
 -- adds up exactly. No department score (no assignments) → no individual score.
-{{ config(materialized='table') }}
-
 with roster as (
     select * from {{ ref('int_assessment__period_roster') }}
     where active and role in ('deputy', 'staff')

@@ -4,8 +4,6 @@
 -- groups' cumulative targets for the quarter's last month. A household's status is
 -- the highest of its ledger rows dated on or before the day; its group is the group
 -- of its first row.
-{{ config(materialized='table') }}
-
 with periods as (
     select * from {{ ref('int_assessment__periods') }}
 ),

@@ -3,8 +3,6 @@
 -- score ≥ dept_excellent_min and rank ≤ ceil(dept_excellent_quota × scored departments
 -- in the class), given before the veto; a sanction against the department dated in
 -- the quarter (up to the as-of day) caps 优秀 at 良好 — the lost place is not passed on.
-{{ config(materialized='table') }}
-
 with scores as (
     select * from {{ ref('int_assessment__dept_scores') }}
 ),

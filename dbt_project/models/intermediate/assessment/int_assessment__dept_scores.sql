@@ -3,8 +3,6 @@
 -- no score (flagged no_assignments). rounding_adjustment is what the final rounding
 -- added (non-zero only when an event carries more than 2 decimals), so the lineage
 -- adds up exactly.
-{{ config(materialized='table') }}
-
 with departments as (
     select * from {{ ref('int_assessment__period_departments') }}
 ),

@@ -1,7 +1,5 @@
 -- points(i, d, period) of every assigned indicator, whatever its scoring and source:
 -- one row per assignment, with the flag it raised and its lineage (rule 1).
-{{ config(materialized='table') }}
-
 with assigned as (
     select * from {{ ref('int_assessment__period_assignments') }}
 ),
@@ -47,13 +45,11 @@ unknown as (
     where scoring is null
 ),
 
+-- by column name, not position: every part selects the columns of assessment_points_columns()
 unioned as (
-    select * from ratio_submission
-    union all select * from ratio_project
-    union all select * from ratio_demolition
-    union all select * from deduction
-    union all select * from evaluation
-    union all select * from unknown
+{%- for part in ['ratio_submission', 'ratio_project', 'ratio_demolition', 'deduction', 'evaluation', 'unknown'] %}
+    {% if not loop.first %}union all {% endif %}select {{ assessment_points_columns() | join(', ') }} from {{ part }}
+{%- endfor %}
 )
 
 select

@@ -1,8 +1,6 @@
 -- Each department's indicator assignments in force on the period's as-of day for the
 -- period's year, with the indicator's definition from the library in force that day
 -- and the cumulative target of the period's quarter (a month uses its quarter's).
-{{ config(materialized='table') }}
-
 with periods as (
     select * from {{ ref('int_assessment__periods') }}
 ),

@@ -36,7 +36,7 @@ periods as (
 
     select
         'month' as period_type,
-        {{ assessment_month_of('month_start') }} as period,
+        {{ month_of('month_start') }} as period,
         year,
         quarter,
         quarter_number,
@@ -48,7 +48,7 @@ periods as (
 
 select
     *,
-    {{ assessment_month_of('as_of_day') }} as as_of_month,
+    {{ month_of('as_of_day') }} as as_of_month,
     -- targets are the quarter's: its last month for monthly targets and milestones
-    {{ assessment_month_of('quarter_end') }} as target_month
+    {{ month_of('quarter_end') }} as target_month
 from periods
