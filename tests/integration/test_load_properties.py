@@ -274,7 +274,7 @@ def xlsx_bytes(spec) -> tuple[bytes, int | None]:
 
 # --- the test ----------------------------------------------------------------------------------------------------
 
-REASON = re.compile(r"^(?P<code>[a-z_]+): (?P<words>.{20,})$", re.S)
+REASON = re.compile(r"^(?P<code>[a-z_]+): (?P<words>.{12,})$", re.S)
 senders = (f"D{n}" for n in itertools.count(100))
 CASE = dict(header="english", rows=[["D07", "K1-03", "2026-08-03", "3", "ok"]] * 3, encoding="utf-8", bom="",
             line_end="\n", extra_columns=0, big_value=0, damage="none", at=0.5, noise=b"\xff\xfe\x00garbage")
