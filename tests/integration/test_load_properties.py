@@ -292,7 +292,7 @@ def test_malformed_files_are_loaded_or_rejected_never_crash_hang_or_lose_rows(le
     try:
         @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
                   suppress_health_check=list(HealthCheck))
-        @given(st.one_of(csv_files(), xlsx_files()))
+        @given(st.one_of(csv_files(), csv_files(), xlsx_files()))  # CSV twice as often: most deliveries are CSV
         # every kind of fault named in the issue at least once, whatever the draws
         @example({"format": "csv", **CASE})
         @example({"format": "csv", **CASE, "encoding": "gbk", "line_end": "\r"})
@@ -368,3 +368,26 @@ def test_malformed_files_are_loaded_or_rejected_never_crash_hang_or_lose_rows(le
               f" slowest (load s, example s, ...): {sorted(times, key=lambda t: t[1])[-5:]}")
     finally:
         worker.close()
+
+
+def test_a_file_over_the_size_limit_is_rejected_in_the_ledger_unread(ledger_db, tmp_path, monkeypatch):
+    from kaohe.loader import load_date
+
+    day = date(2026, 8, 4)
+    folder = tmp_path / day.isoformat()
+    folder.mkdir()
+    (folder / "indicator_progress__D07.csv").write_text(",".join(COLUMNS) + "\n" + "D07,K1-03,2026-08-04,3,ok\n" * 100)
+    (folder / "indicator_progress__D08.csv").write_text(",".join(COLUMNS) + "\nD08,K1-03,2026-08-04,3,ok\n")
+    monkeypatch.setenv("KAOHE_MAX_FILE_BYTES", "1000")
+    outcomes = {o.file: o for o in load_date(tmp_path, day, ledger_db)}
+    assert outcomes["indicator_progress__D08.csv"].status == "pending"  # the small one loads
+    too_large = outcomes["indicator_progress__D07.csv"]
+    assert too_large.status == "rejected" and too_large.reason.startswith("too_large: the file is 2,6")
+    with psycopg.connect(ledger_db) as conn:
+        checksum, status = conn.execute("select checksum, status from quarantine.file_loads where load_id = %s",
+                                        (too_large.load_id,)).fetchone()
+        listed = conn.execute("select reason from quarantine.rejected_files where load_id = %s",
+                              (too_large.load_id,)).fetchone()
+    assert status == "rejected" and checksum.startswith("size:") and listed == (too_large.reason,)
+    again = {o.file: o.status for o in load_date(tmp_path, day, ledger_db)}  # a rerun: nothing new
+    assert again == {"indicator_progress__D07.csv": "unchanged", "indicator_progress__D08.csv": "unchanged"}
