@@ -75,7 +75,10 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(b"", final=True)
             return encoding
         except UnicodeDecodeError:
-            continue
+            if head.startswith(codecs.BOM_UTF8):
+                # marked UTF-8 but not UTF-8: read as GB18030, the mark would become part of the first column's name
+                raise FileRejected("encoding: the file starts with a UTF-8 mark (BOM) but is not UTF-8 text (GBK"
+                                   " after the mark?); save it as CSV UTF-8 and send it again") from None
     raise FileRejected("encoding: the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 and send it again")
 
 

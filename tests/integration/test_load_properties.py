@@ -219,7 +219,8 @@ def csv_bytes(spec) -> tuple[bytes, int | None]:
         data = data[:at] + "混合编码,".encode("gbk" if encoding.startswith("utf") else "utf-8") + data[at:]
     elif damage == "splice_bytes":
         data = data[:at] + spec["noise"] + data[at:]
-    sound = (damage == "none" and encoding in ("utf-8", "gb18030", "gbk") and spec["bom"] in ("", "utf-8")
+    sound = (damage == "none" and encoding in ("utf-8", "gb18030", "gbk")
+             and (spec["bom"] == "" or (spec["bom"] == "utf-8" and encoding == "utf-8"))
              and spec["extra_columns"] + 5 <= 200 and spec["big_value"] < LIMIT - 50)
     return data, (data_rows if sound and data_rows else None)
 

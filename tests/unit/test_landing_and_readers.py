@@ -178,6 +178,13 @@ def test_utf16_text_is_named_as_such(tmp_path):
         rows_of(path)
 
 
+def test_gbk_text_behind_a_utf8_mark_is_named_as_such(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (PROGRESS_HEADER + "D07,K1-03,2026-08-05,3,进度正常\n").encode("gbk"))
+    with pytest.raises(FileRejected, match="^encoding: the file starts with a UTF-8 mark"):
+        rows_of(path)
+
+
 def zip_bomb_xlsx(path, unpacked_mb: int):
     """A real workbook plus a member that deflates tiny and unpacks to unpacked_mb (zeros)."""
     import zipfile
