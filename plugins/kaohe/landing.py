@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from kaohe.contract import Contract, load_contract
+from kaohe.settings import input_limits
 
 SUPPORTED_EXTENSIONS = ("csv", "xlsx")
 SENDER_PATTERN = re.compile(r"^(D[0-9]{2,4}|G[0-9]{2,4})$")
@@ -28,7 +29,7 @@ class LandingFile:
     kind: str | None  # None: not a kind of the contract
     sender: str  # '' when the file name names none
     ext: str
-    problem: str | None = None  # why the file cannot be loaded at all, from its name alone
+    problem: str | None = None  # why the file cannot be loaded at all, from its name or size alone
 
     @property
     def name(self) -> str:
@@ -36,6 +37,12 @@ class LandingFile:
 
     def checksum(self) -> str:
         digest = hashlib.sha256()
+        size = self.path.stat().st_size
+        if size > input_limits().max_file_bytes:
+            # rejected unread (size_problem): its size and first MiB tell one oversized delivery from another
+            with open(self.path, "rb") as fh:
+                digest.update(fh.read(1 << 20))
+            return f"size:{size}:{digest.hexdigest()}"
         with open(self.path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
@@ -63,17 +70,33 @@ def parse_file_name(path: Path, business_date: date, contract: Contract) -> Land
     return LandingFile(path=path, business_date=business_date, kind=kind, sender=sender, ext=ext, problem=problem)
 
 
+def megabytes(nbytes: int) -> str:
+    return f"{nbytes / (1 << 20):,.0f} MB" if nbytes >= 1 << 20 else f"{nbytes:,} bytes"
+
+
+def size_problem(path: Path) -> str | None:
+    """Why a file is too large to be read at all (KAOHE_MAX_FILE_BYTES), or None."""
+    size, limit = path.stat().st_size, input_limits().max_file_bytes
+    if size <= limit:
+        return None
+    return (f"too_large: the file is {megabytes(size)}, more than the {megabytes(limit)} a file may have"
+            " (KAOHE_MAX_FILE_BYTES); check that it is the right file — a day's delivery is far smaller —"
+            " and send it again")
+
+
 def discover(landing_root: Path, business_date: date, contract: Contract | None = None) -> list[LandingFile]:
     """The files delivered for one business date, oldest first (newest wins a key)."""
     contract = contract or load_contract()
     folder = Path(landing_root) / business_date.isoformat()
     if not folder.is_dir():
         return []
-    files = [
-        parse_file_name(p, business_date, contract)
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$"))
-    ]
+    files = []
+    for p in folder.iterdir():
+        if p.is_file() and not p.name.startswith((".", "~$")):
+            lf = parse_file_name(p, business_date, contract)
+            if lf.problem is None and (too_large := size_problem(p)):
+                lf = replace(lf, problem=too_large)
+            files.append(lf)
     # "Newest = first seen by the warehouse last": among files of one key in one
     # folder, the most recently written one is loaded last and wins.
     return sorted(files, key=lambda f: (f.path.stat().st_mtime_ns, f.name))

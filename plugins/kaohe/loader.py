@@ -28,6 +28,7 @@ from kaohe.contract import Contract, load_contract
 from kaohe.landing import LandingFile, discover
 from kaohe.readers import FileRejected, _map_header, detect_encoding, open_landing_file
 from kaohe.schema import ensure_schema
+from kaohe.settings import input_limits
 from kaohe.warehouse import connect
 
 
@@ -228,6 +229,7 @@ def _stream_plain(copy, path: Path, header: PlainHeader, load_id: int) -> int:
     file takes the row path, which reports it precisely. Returns the rows sent.
     """
     width = len(header.targets)
+    longest = input_limits().max_field_chars  # a longer line (or none at all) is the row path's to judge
     decoder = codecs.getincrementaldecoder(header.encoding)() if header.encoding != "utf-8-sig" else None
     prefix = b"%d," % load_id
     number = 1  # the header is row 1
@@ -248,6 +250,8 @@ def _stream_plain(copy, path: Path, header: PlainHeader, load_id: int) -> int:
             else:
                 cut = block.rfind(b"\n") + 1
                 data, rest = block[:cut], block[cut:]
+                if len(rest) > longest:
+                    raise NotPlain
                 if not data:
                     continue
             if b"\r" in data:

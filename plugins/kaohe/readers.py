@@ -7,6 +7,9 @@ evaluated, so ``=cmd|' /C calc'!A0`` stays that string.
 
 Row numbers are spreadsheet row numbers: the header is row 1, the first data
 row is row 2 — what a department clerk sees in Excel.
+
+What a file may cost is bounded before and while it is read (settings.input_limits): its columns, the
+length of a value and of a CSV line, what an .xlsx unpacks to. Past a limit the file is rejected whole.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe.contract import Contract, normalise_header
+from kaohe.landing import megabytes
+from kaohe.settings import input_limits
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # strict UTF-8 (BOM or not) first, then GB18030 ⊇ GBK
 CHUNK = 1 << 20
@@ -54,6 +59,9 @@ def detect_encoding(path: Path) -> str:
         head = fh.read(CHUNK)
         if not head:
             raise FileRejected("empty: the file is 0 bytes")
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise FileRejected("encoding: the file is UTF-16 text (Excel's 'Unicode text'); save it as CSV UTF-8"
+                               " and send it again")
         if b"\x00" in head:
             raise FileRejected("not_text: the file contains binary data (NUL bytes); send a CSV text file")
     for encoding in ENCODINGS:
@@ -67,12 +75,23 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(b"", final=True)
             return encoding
         except UnicodeDecodeError:
-            continue
+            if head.startswith(codecs.BOM_UTF8):
+                # marked UTF-8 but not UTF-8: read as GB18030, the mark would become part of the first column's name
+                raise FileRejected("encoding: the file starts with a UTF-8 mark (BOM) but is not UTF-8 text (GBK"
+                                   " after the mark?); save it as CSV UTF-8 and send it again") from None
     raise FileRejected("encoding: the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 and send it again")
 
 
 def _map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[str | None], list[str]]:
     """Header cells -> contract column (or None for an extra column). Raises on missing columns."""
+    named = len(header)
+    while named and not (header[named - 1] or "").strip():
+        named -= 1  # trailing blank cells (a formatted column, a trailing separator) are no columns
+    limit = input_limits().max_columns
+    if named > limit:
+        raise FileRejected(f"too_many_columns: the header has {named:,} columns, more than the {limit:,} a file may"
+                           f" have (KAOHE_MAX_COLUMNS); a {kind} file has {len(contract.kinds[kind].column_names)}"
+                           " — check that it is the right file")
     mapping = contract.header_map(kind)
     targets: list[str | None] = []
     seen: set[str] = set()
@@ -123,19 +142,43 @@ def _rows(records: Iterator[list], targets: list[str | None], header: list[str],
         yield Row(number=number, values=values, extra=extra, problem=problem)
 
 
+def _bounded_lines(fh, limit: int) -> Iterator[str]:
+    """The file's lines for csv.reader, none longer than ``limit`` characters: a file without line ends
+    (or with thousands of columns on a line) is rejected instead of being held in memory whole."""
+    for number, line in enumerate(iter(lambda: fh.readline(limit + 2), ""), 1):
+        if len(line) > limit and len(line.rstrip("\r\n")) > limit:
+            raise FileRejected(f"line_too_long: line {number:,} of the file is longer than {limit:,} characters"
+                               " (KAOHE_MAX_FIELD_CHARS); check that the file is a CSV export with one row"
+                               " per line")
+        yield line
+
+
+def _field_too_large(line: int, limit: int) -> FileRejected:
+    return FileRejected(f"field_too_large: a value starting near line {line:,} is longer than {limit:,} characters"
+                        " (KAOHE_MAX_FIELD_CHARS) — often a quote (\") that is never closed; fix the quotes"
+                        " and send the file again")
+
+
 def open_csv(path: Path, contract: Contract, kind: str) -> OpenedFile:
     encoding = detect_encoding(path)
+    limit = input_limits().max_field_chars
+    csv.field_size_limit(limit)  # process-wide; every reader here sets it from the same setting
     fh = open(path, encoding=encoding, newline="")
-    reader = csv.reader(fh, strict=True)
+    reader = csv.reader(_bounded_lines(fh, limit), strict=True)
     try:
         header = next(reader)
+        targets, columns = _map_header(header, contract, kind)
     except StopIteration:
         fh.close()
         raise FileRejected("empty: the file has no header row") from None
     except csv.Error as exc:
         fh.close()
+        if "field larger than field limit" in str(exc):
+            raise _field_too_large(reader.line_num, limit) from None
         raise FileRejected(f"unreadable: the header cannot be parsed as CSV ({exc})") from None
-    targets, columns = _map_header(header, contract, kind)
+    except BaseException:
+        fh.close()
+        raise
 
     def records() -> Iterator[list]:
         try:
@@ -145,6 +188,8 @@ def open_csv(path: Path, contract: Contract, kind: str) -> OpenedFile:
                 except StopIteration:
                     return
                 except csv.Error as exc:
+                    if "field larger than field limit" in str(exc):
+                        raise _field_too_large(reader.line_num, limit) from None
                     # A broken quote (e.g. a truncated file) ends parsing; the
                     # broken record is reported as one row, nothing is guessed.
                     yield [f"<unparseable: {exc}>"]
@@ -170,28 +215,72 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
+def _unreadable_xlsx(exc: Exception) -> FileRejected:
+    return FileRejected(f"unreadable: the .xlsx file cannot be read ({type(exc).__name__}); open it in Excel,"
+                        " save it again as .xlsx and send it again")
+
+
+def _check_unpacked_size(path: Path, limit: int) -> None:
+    """An .xlsx is a zip: what it unpacks to is bounded before openpyxl reads it (a zip bomb is small on disk).
+    The sizes in the zip's directory are a true bound: zipfile stops at them (and fails the CRC)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _unreadable_xlsx(exc) from None
+    if unpacked > limit:
+        raise FileRejected(f"too_large: the .xlsx file unpacks to {megabytes(unpacked)}, more than the"
+                           f" {megabytes(limit)} a file may have (KAOHE_MAX_FILE_BYTES); check that it is the"
+                           " right file and that its first sheet holds only the day's rows")
+
+
 def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
     import openpyxl
 
     if path.stat().st_size == 0:
         raise FileRejected("empty: the file is 0 bytes")
+    limits = input_limits()
+    _check_unpacked_size(path, limits.max_file_bytes)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a third-party parser of whatever was sent: any fault is the file's
+        raise _unreadable_xlsx(exc) from None
+    try:
         sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # rows as written: a stated A1:XFD1048576 must not pad every row
         records = sheet.iter_rows(values_only=True)
         header_cells = next(records, None)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
-        raise FileRejected(f"unreadable: the .xlsx file cannot be opened ({type(exc).__name__}); save it again from Excel") from None
+    except Exception as exc:
+        workbook.close()
+        raise _unreadable_xlsx(exc) from None
     if header_cells is None:
         workbook.close()
         raise FileRejected("empty: the first sheet is empty")
-    header = [_cell_text(c) or "" for c in header_cells]
-    targets, columns = _map_header(header, contract, kind)
+
+    def text(cells) -> list[str | None]:
+        values = [_cell_text(c) for c in cells]
+        if any(v is not None and len(v) > limits.max_field_chars for v in values):
+            raise FileRejected(f"field_too_large: a cell holds more than {limits.max_field_chars:,} characters"
+                               " (KAOHE_MAX_FIELD_CHARS); check that it is the right file")
+        return values
+
+    try:
+        header = [c or "" for c in text(header_cells)]
+        targets, columns = _map_header(header, contract, kind)
+    except BaseException:
+        workbook.close()
+        raise
 
     def text_records() -> Iterator[list]:
         try:
-            for record in records:
-                yield [_cell_text(c) for c in record]
+            while True:
+                try:
+                    record = next(records)
+                except StopIteration:
+                    return
+                except Exception as exc:
+                    raise _unreadable_xlsx(exc) from None
+                yield text(record)
         finally:
             workbook.close()
 

@@ -128,3 +128,96 @@ def test_xlsx_rows_may_leave_trailing_cells_out(tmp_path):
     workbook.save(path)
     _, rows = rows_of(path)
     assert rows[0].problem is None and rows[0].values["note"] is None
+
+
+# --- limits (settings.input_limits): past one the file is rejected whole, before or while it is read -----------
+
+def test_a_header_wider_than_the_column_limit_is_rejected(tmp_path, monkeypatch):
+    wide = PROGRESS_HEADER.strip() + "".join(f",extra{i}" for i in range(300)) + "\n"
+    path = write_file(tmp_path, "p.csv", wide + "D07,K1-03,2026-08-05,3,ok" + ",x" * 300 + "\n")
+    with pytest.raises(FileRejected, match=r"^too_many_columns: the header has 305 columns, more than the 200"):
+        rows_of(path)
+    monkeypatch.setenv("KAOHE_MAX_COLUMNS", "400")
+    assert len(rows_of(path)[1]) == 1
+    # trailing blank header cells (a trailing separator, a formatted column) are not columns
+    monkeypatch.setenv("KAOHE_MAX_COLUMNS", "5")
+    path = write_file(tmp_path, "q.csv", PROGRESS_HEADER.strip() + "," * 50 + "\nD07,K1-03,2026-08-05,3,ok" + "," * 50)
+    assert len(rows_of(path)[1]) == 1
+
+
+def test_a_file_over_the_size_limit_is_rejected_unread_by_name(tmp_path, monkeypatch):
+    folder = tmp_path / DAY.isoformat()
+    write_file(folder, "indicator_progress__D07.csv", PROGRESS_HEADER + "D07,K1-03,2026-08-05,3,ok\n" * 100)
+    monkeypatch.setenv("KAOHE_MAX_FILE_BYTES", "1000")
+    (found,) = discover(tmp_path, DAY, CONTRACT)
+    assert found.problem.startswith("too_large: the file is 2,6")
+    assert "bytes, more than the 1,000 bytes a file may have (KAOHE_MAX_FILE_BYTES)" in found.problem
+    assert found.checksum().startswith("size:2")  # a fingerprint: the file is not read whole
+    monkeypatch.setenv("KAOHE_MAX_FILE_BYTES", "512MB")
+    with pytest.raises(ValueError, match="KAOHE_MAX_FILE_BYTES must be a positive whole number"):
+        discover(tmp_path, DAY, CONTRACT)
+
+
+@pytest.mark.parametrize("body, code", [
+    ("D07,K1-03,2026-08-05,3," + "x" * 2_000 + "\n", "line_too_long: line 2 of the file"),
+    ('D07,K1-03,2026-08-05,3,"' + "x\n" * 1_000 + '"\n', "field_too_large"),  # a quoted value over many lines
+    ('D07,K1-03,2026-08-05,3,"never closed\n' + "D07,K1-04,2026-08-05,3,ok\n" * 100, "field_too_large"),
+])
+def test_a_value_or_line_over_the_length_limit_is_rejected(tmp_path, monkeypatch, body, code):
+    monkeypatch.setenv("KAOHE_MAX_FIELD_CHARS", "1000")
+    path = write_file(tmp_path, "p.csv", PROGRESS_HEADER + body)
+    with pytest.raises(FileRejected) as err:
+        rows_of(path)
+    assert err.value.reason.startswith(code) and "KAOHE_MAX_FIELD_CHARS" in err.value.reason
+
+
+def test_utf16_text_is_named_as_such(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(PROGRESS_HEADER.encode("utf-16"))
+    with pytest.raises(FileRejected, match="^encoding: the file is UTF-16 text"):
+        rows_of(path)
+
+
+def test_gbk_text_behind_a_utf8_mark_is_named_as_such(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (PROGRESS_HEADER + "D07,K1-03,2026-08-05,3,进度正常\n").encode("gbk"))
+    with pytest.raises(FileRejected, match="^encoding: the file starts with a UTF-8 mark"):
+        rows_of(path)
+
+
+def zip_bomb_xlsx(path, unpacked_mb: int):
+    """A real workbook plus a member that deflates tiny and unpacks to unpacked_mb (zeros)."""
+    import zipfile
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["dept_code", "indicator_code", "as_of_date", "cumulative_value"])
+    workbook.active.append(["D07", "K1-03", "2026-08-05", 3])
+    workbook.save(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/media/padding.bin", "w", force_zip64=True) as member:
+            for _ in range(unpacked_mb):
+                member.write(bytes(1 << 20))
+    return path
+
+
+def test_an_xlsx_that_unpacks_past_the_size_limit_is_rejected_before_it_is_opened(tmp_path, monkeypatch):
+    path = zip_bomb_xlsx(tmp_path / "indicator_progress__D07.xlsx", 20)
+    assert path.stat().st_size < 100_000
+    assert len(rows_of(path)[1]) == 1  # under the default limit it loads
+    monkeypatch.setenv("KAOHE_MAX_FILE_BYTES", str(10 << 20))
+    with pytest.raises(FileRejected, match=r"^too_large: the .xlsx file unpacks to 20 MB, more than the 10 MB"):
+        rows_of(path)
+
+
+def test_an_xlsx_cell_over_the_length_limit_or_a_stated_huge_sheet(tmp_path, monkeypatch):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["dept_code", "indicator_code", "as_of_date", "cumulative_value", "note"])
+    sheet.append(["D07", "K1-03", "2026-08-05", 3, "y" * 2_000])
+    sheet["A1048576"] = "far away"  # one cell at Excel's last row: the rows between are not padded out
+    path = tmp_path / "indicator_progress__D07.xlsx"
+    workbook.save(path)
+    assert [r.number for r in rows_of(path)[1]] == [2, 1048576]
+    monkeypatch.setenv("KAOHE_MAX_FIELD_CHARS", "1000")
+    with pytest.raises(FileRejected, match="^field_too_large: a cell holds more than 1,000 characters"):
+        rows_of(path)
