@@ -17,7 +17,8 @@ DEFAULT_VENV = REPO / ".kaohe" / "superset-venv"
 
 
 def lock_digest() -> str:
-    return hashlib.sha256((SUPERSET_DIR / "uv.lock").read_bytes() + (SUPERSET_DIR / "pyproject.toml").read_bytes()).hexdigest()
+    locked = (SUPERSET_DIR / "uv.lock").read_bytes() + (SUPERSET_DIR / "pyproject.toml").read_bytes()
+    return hashlib.sha256(locked).hexdigest()
 
 
 def uv_command() -> list[str]:
