@@ -21,6 +21,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
                   "--disable-dev-shm-usage", "--remote-debugging-port=0", "--remote-allow-origins=*"]
 
+
+# Runs in the dashboard page: what each chart holder shows (still loading, an error, or something drawn).
 PROBE = r"""(() => {
   const holders = [...document.querySelectorAll('.dashboard-component-chart-holder')];
   const charts = holders.map(h => {
