@@ -4,14 +4,14 @@ shared district run, served on a free 127.0.0.1 port, then checked through its R
 directly, and in headless Chromium.
 
 Superset runs in its own venv (.kaohe/superset-venv, created from bi/superset/uv.lock on first use, ≈ 30 s; reused
-afterwards): the Superset-specific code is bi/superset/provision.py, run with that venv's python; this module only
-imports its standard-library REST helpers. Everything started here is stopped by PID, also when a test fails.
+afterwards): the Superset-specific code is bi/superset/provision.py (the package kaohe_superset beside it), run with
+that venv's python; this module only imports the package's standard-library modules (bi/superset is on pytest's
+pythonpath). Everything started here is stopped by PID, also when a test fails.
 Chromium (with fonts-noto-cjk) is required, never skipped: `make test` installs it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -25,6 +25,9 @@ from pathlib import Path
 import pytest
 
 from kaohe.warehouse import connect, database_name
+from kaohe_superset.bundle import bundle_objects
+from kaohe_superset.processes import ADMIN_USER, stop
+from kaohe_superset.rest import Client, SupersetError
 
 from .conftest import START
 from .processes import run_in_own_group
@@ -42,16 +45,6 @@ DASHBOARD_FILTERS = {  # the native filters each dashboard must offer
     "projects-warnings": ["日期", "月份", "季度", "部门类别", "部门"],
 }
 TIMINGS: dict[str, float] = {}
-
-
-def load_provision():
-    spec = importlib.util.spec_from_file_location("kaohe_superset_provision", PROVISION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-provision = load_provision()
 
 
 def free_port() -> int:
@@ -83,18 +76,18 @@ def superset(district, superset_python, tmp_path_factory):
         assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-5000:])
         TIMINGS["provision"] = time.monotonic() - started
         base_url = f"http://127.0.0.1:{port}"
-        client = provision.Client(base_url).login(provision.ADMIN_USER, (home / "admin_password").read_text().strip())
+        client = Client(base_url).login(ADMIN_USER, (home / "admin_password").read_text().strip())
         yield base_url, client, home
     finally:
         # gunicorn runs in its own session: stopped through the PID `start` recorded
-        provision.stop(home)
+        stop(home)
         TIMINGS["total"] = time.monotonic() - started + TIMINGS.get("install", 0)
         print("\nsuperset timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in TIMINGS.items()))
 
 
 @pytest.fixture(scope="module")
 def bundle() -> dict[str, list[dict]]:
-    return provision.bundle_objects()
+    return bundle_objects()
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +251,7 @@ def test_sql_lab_as_kaohe_bi_cannot_read_payroll(superset, district):
     [(departments,)] = mart(district[1], "select count(*) from marts.dept_quarter_scores")
     assert answer["data"] == [{"n": departments}]
     # … and the database refuses payroll
-    with pytest.raises(provision.SupersetError) as refused:
+    with pytest.raises(SupersetError) as refused:
         client.sql(database["id"], "select cadre_id, adjusted_pay from payroll.quarterly_adjustments")
     assert "permission denied for schema payroll" in refused.value.body
 

@@ -36,6 +36,7 @@ LONG_RUNNING = [s for s in AIRFLOW_SERVICES if s != "airflow-init"]
 API_SERVER = "airflow-apiserver"
 SUPERSET = "superset"  # the dashboards (bi/superset/): its own image, its own metadata database
 SUPERSET_DIR = REPO / "bi" / "superset"
+PROVISIONING_PACKAGE = "kaohe_superset"  # bi/superset/kaohe_superset: the code behind provision.py
 PUBLISHERS = {API_SERVER, SUPERSET}  # the only services with a port on the host, on 127.0.0.1
 
 # repo folder -> where it is mounted in every Airflow container
@@ -456,8 +457,10 @@ def test_superset_image_is_built_from_its_own_lock(services):
     text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
     assert re.search(r"COPY[^\n]*pyproject\.toml[^\n]*uv\.lock", text), "the lock is copied before installing"
     assert re.search(r"uv sync[^\n]*--frozen", text), "Superset is installed exactly as locked"
-    for needed in ("provision.py", "superset_config.py", "bundle/"):
-        assert needed in text, f"the image lacks {needed}"
+    copied = " ".join(re.findall(r"(?m)^COPY (?!--from)([^\n]*)", text))
+    # provision.py is the entry point; the package beside it holds the code (no file of it may be left out)
+    for needed in ("provision.py", "superset_config.py", "bundle/", f"{PROVISIONING_PACKAGE}/"):
+        assert re.search(rf"(^|\s){re.escape(needed)}(\s|$)", copied), f"the image lacks {needed}"
     assert re.search(r'CMD \[[^\]]*"provision\.py", "up"', text), "the container must provision and serve (up)"
     # the pins that make Superset 6.1 start (docs: verified-facts), in its own lock, with SQLAlchemy 1.4
     lock = {p["name"]: p["version"] for p in tomllib.loads((SUPERSET_DIR / "uv.lock").read_text())["package"]}
