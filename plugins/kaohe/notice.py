@@ -303,7 +303,7 @@ def build_notice_html(data: dict) -> str:
     groups = sorted(data.get("groups") or [], key=lambda g: (g.get("rank") or 0, g.get("group_id") or ""))
     month = data.get("month") or bd_text[:7]
     missing = data.get("missing_submissions") or []
-    period = data.get("period")  # the business date's quarter as the marts have it (fetch_notice_data)
+    period = data.get("period")  # the business date's quarter as of that date (fetch_notice_data)
     provisional = ""
     if period and not period.get("is_final"):
         as_of = period["as_of_date"]
@@ -420,10 +420,11 @@ def fetch_notice_data(conn, business_date: date) -> dict:
         select distinct on (param) param, value from rules.rule_parameters
         where param in ('red_pace', 'yellow_pace') and effective_from <= %s
         order by param, effective_from desc""", (business_date,))}
-    # the business date's quarter, final or in progress, as the marts say (every period mart has the same status)
+    # the business date's quarter as of that date (the notice is the date's, also when a past date is rerun
+    # and the marts are as of a later high-water mark): final once the date is its last day
     quarter = f"{business_date.year}Q{(business_date.month - 1) // 3 + 1}"
-    period = _rows(conn, "select quarter, as_of_date, is_final from marts.dept_quarter_scores where quarter = %s"
-                         " limit 1", (quarter,))
+    period = _rows(conn, "select %s::text as quarter, %s::date as as_of_date,"
+                         " %s::date >= ingest.quarter_end(%s) as is_final", (quarter, business_date, business_date, quarter))
     return {"business_date": business_date, "month": month, "warnings": warnings, "groups": groups,
             "period": period[0] if period else None,
             "red_pace": params.get("red_pace"), "yellow_pace": params.get("yellow_pace"),

@@ -35,7 +35,9 @@ WAITS = "wait_event_type = 'Lock' and query ilike %s"
 class Drill:
     hold: str  # the statement whose lock stops the step (run in the test's transaction)
     kill_at: str  # the step's statement (ilike pattern) that waits for it: the process is killed there
-    hold_after: str | None = None  # take the hold only once a session runs this (ilike): the step has begun
+    # take the hold only once the writer lock's connection names this step (application_name ilike): the
+    # step has begun (the lock connection lives the whole step, so no fast query can slip past the poll)
+    hold_after: str | None = None
 
 
 RUN_DRILLS = {
@@ -43,7 +45,7 @@ RUN_DRILLS = {
     "load": Drill("lock table raw.indicator_progress in share mode", "copy raw.\"indicator_progress\"%"),
     # a kind's failing rows quarantined (committed), its ledger rows not yet finalised
     "validation": Drill("lock table quarantine.file_loads in share mode", "update quarantine.file_loads%",
-                        hold_after="%ingest.batch_%"),
+                        hold_after="kaohe validate %"),
     # dbt between creating a mart's new table and swapping it in (other marts already rebuilt)
     "dbt build": Drill("select 1 from marts.dept_quarter_scores limit 1", "%dept_quarter_scores%rename to%"),
     # the drafts' rewrite: the date recorded in payroll.run_dates, the old drafts being deleted
@@ -97,7 +99,7 @@ def kill_inside(drill: Drill, url: str, *args: str, **env) -> None:
         process = kaohe_process(*args, url=url, **env)
         try:
             if drill.hold_after is not None:
-                wait_until(url, "state = 'active' and query ilike %s", (drill.hold_after,), process=process)
+                wait_until(url, "application_name ilike %s", (drill.hold_after,), process=process)
                 hold.execute(drill.hold)
             wait_until(url, WAITS, (drill.kill_at,), process=process)
         finally:
