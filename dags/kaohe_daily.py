@@ -8,8 +8,6 @@ kaohe_notice (dags/kaohe_notice.py) runs when they are refreshed.
 
 from __future__ import annotations
 
-import os
-
 import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
@@ -18,13 +16,14 @@ from kaohe.assets import MART_ASSETS, PAYROLL_ASSET
 from kaohe.dag_support import context_values, default_args, heavy_task
 from kaohe.ops import record_dag_failure
 from kaohe.sensors import LandingFolderSensor
+from kaohe.settings import BUSINESS_TZ, settings
 
 
 @dag(
     dag_id="kaohe_daily",
     description="日督查: ingest the day's departmental submissions and build the assessment marts",
     # the district's cut-off, China time; the business date is China's date of the run
-    schedule=CronTriggerTimetable(os.environ.get("KAOHE_DAILY_CUTOFF", "0 20 * * *"), timezone="Asia/Shanghai"),
+    schedule=CronTriggerTimetable(settings().daily_cutoff, timezone=BUSINESS_TZ),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,

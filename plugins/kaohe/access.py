@@ -11,12 +11,17 @@ first start into its passfile (``.kaohe/pg/pgpass``), the env vars winning when 
 
 from __future__ import annotations
 
-import os
-
 from psycopg import sql
 
+from kaohe.settings import settings
+
 READER_SCHEMAS = {"kaohe_bi": "marts", "kaohe_payroll": "payroll"}
-PASSWORD_ENV = {"kaohe_bi": "KAOHE_BI_PASSWORD", "kaohe_payroll": "KAOHE_PAYROLL_PASSWORD"}
+
+
+def given_passwords() -> dict[str, str | None]:
+    """The reader roles' passwords the deployment gives (KAOHE_BI_PASSWORD, KAOHE_PAYROLL_PASSWORD), None if not."""
+    current = settings()
+    return {"kaohe_bi": current.bi_password, "kaohe_payroll": current.payroll_password}
 
 
 class AccessError(RuntimeError):
@@ -42,9 +47,10 @@ def ensure_roles(conn) -> None:
         for role in missing:
             create_login_role(conn, role)
     database = sql.Identifier(conn.info.dbname)
+    given = given_passwords()
     for role, schema in READER_SCHEMAS.items():
         r, s = sql.Identifier(role), sql.Identifier(schema)
-        if password := os.environ.get(PASSWORD_ENV[role]):
+        if password := given[role]:
             conn.execute(sql.SQL("alter role {} password {}").format(r, sql.Literal(password)))
         conn.execute(sql.SQL("grant connect on database {} to {}").format(database, r))
         conn.execute(sql.SQL("create schema if not exists {}").format(s))

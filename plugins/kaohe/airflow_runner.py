@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from kaohe.settings import dags_dir, state_dir
+from kaohe.settings import dags_dir, state_dir, unless_set
 from kaohe.writer_lock import writer_lock
 
 DAG_ID = "kaohe_daily"
@@ -51,8 +51,7 @@ def airflow_env(url: str, landing: Path | None = None) -> dict[str, str]:
         "KAOHE_WAREHOUSE_URL": url,
         # an operator's range run reports a data error at once, and does not wait for
         # folders of past dates that will never come (both overridable, e.g. by the restart test)
-        "KAOHE_TASK_RETRIES": os.environ.get("KAOHE_TASK_RETRIES", "0"),
-        "KAOHE_LANDING_WAIT_SECONDS": os.environ.get("KAOHE_LANDING_WAIT_SECONDS", "0"),
+        **unless_set({"KAOHE_TASK_RETRIES": "0", "KAOHE_LANDING_WAIT_SECONDS": "0"}),
     }
     if landing is not None:
         env["KAOHE_LANDING"] = str(Path(landing).resolve())

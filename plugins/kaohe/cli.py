@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from kaohe.settings import state_dir
+from kaohe.settings import settings, state_dir
 
 # A week across a quarter end: quarter scores, evaluations and commendations included.
 DEMO_START = date(2026, 9, 26)
@@ -26,16 +26,15 @@ def _date(text: str) -> date:
 
 
 def cmd_warehouse(args) -> int:
-    import os
-
     from kaohe.warehouse import EmbeddedWarehouse
 
-    if os.environ.get("KAOHE_WAREHOUSE_URL") and args.action != "url":
+    configured = settings().warehouse_url
+    if configured and args.action != "url":
         print("KAOHE_WAREHOUSE_URL is set: the embedded warehouse is not in use")
         return 0
     embedded = EmbeddedWarehouse.default()
     if args.action == "url":
-        print(os.environ.get("KAOHE_WAREHOUSE_URL") or embedded.url())
+        print(configured or embedded.url())
     elif args.action == "start":
         print(embedded.start())
     elif args.action == "stop":

@@ -7,13 +7,14 @@ validation suites and the sample generator alike.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
+
+from kaohe.settings import settings
 
 DEFAULT_CONTRACT = Path(__file__).with_name("contract.yml")
 
@@ -125,7 +126,7 @@ def trim(value: str) -> str:
 
 @cache
 def load_contract(path: str | None = None) -> Contract:
-    path = path or os.environ.get("KAOHE_CONTRACT") or str(DEFAULT_CONTRACT)
+    path = path or settings().contract or DEFAULT_CONTRACT  # read once per process, like the contract
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     aliases = doc.get("aliases", {})
     kinds = {}

@@ -6,21 +6,22 @@ tested like any other module. Nothing heavy is imported here: DAG parsing stays 
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import pendulum
 
 from kaohe.ops import record_task_failure, record_task_retry
+from kaohe.settings import settings
 
 
 def default_args(retries: int | None = None) -> dict:
     """Retries with exponential backoff cover transient faults (a database restart, a
     network blip); `kaohe run` sets KAOHE_TASK_RETRIES=0 so a data error is reported at once."""
+    current = settings()
     return {
-        "retries": int(os.environ.get("KAOHE_TASK_RETRIES", "2")) if retries is None else retries,
-        "retry_delay": pendulum.duration(seconds=int(os.environ.get("KAOHE_RETRY_DELAY_SECONDS", "10"))),
+        "retries": current.task_retries if retries is None else retries,
+        "retry_delay": pendulum.duration(seconds=current.retry_delay_seconds),
         "retry_exponential_backoff": True,
         "max_retry_delay": pendulum.duration(minutes=5),
         "on_failure_callback": record_task_failure,
@@ -32,7 +33,7 @@ def heavy_task() -> dict:
     """Task arguments for the heavy steps (validate, transform): on a deployment that sets
     KAOHE_HEAVY_QUEUE they go to that Celery queue, served by workers started with
     `airflow celery worker --queues <it>` on bigger machines."""
-    queue = os.environ.get("KAOHE_HEAVY_QUEUE")
+    queue = settings().heavy_queue
     return {"queue": queue} if queue else {}
 
 

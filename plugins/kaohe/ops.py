@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
+
+from kaohe.settings import Settings, settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def record_failure(dag_id: str, run_id: str, task_id: str | None, business_date:
 
 
 def notify(event: dict) -> None:
-    hook, mail_to = os.environ.get("KAOHE_NOTIFY_WEBHOOK"), os.environ.get("KAOHE_NOTIFY_EMAIL")
+    current = settings()
+    hook, mail_to = current.notify_webhook, current.notify_email
     if not hook and not mail_to:
         log.error("kaohe failure (no notifier configured): %s", event)
         return
@@ -74,22 +76,21 @@ def notify(event: dict) -> None:
         except OSError as exc:
             log.error("kaohe failure notifier could not post to the webhook: %s (event: %s)", exc, event)
     if mail_to:
-        _mail(mail_to, event)
+        _mail(mail_to, event, current)
 
 
-def _mail(to: str, event: dict) -> None:
+def _mail(to: str, event: dict, current: Settings) -> None:
     import smtplib
     from email.message import EmailMessage
 
     message = EmailMessage()
     message["Subject"] = (f"[kaohe] {event.get('dag_id')} failed"
                           f"{' at ' + event['task_id'] if event.get('task_id') else ''} ({event.get('business_date')})")
-    message["From"] = os.environ.get("KAOHE_SMTP_FROM", "kaohe@localhost")
+    message["From"] = current.smtp_from
     message["To"] = to
     message.set_content(json.dumps(event, ensure_ascii=False, indent=2))
     try:
-        with smtplib.SMTP(os.environ.get("KAOHE_SMTP_HOST", "localhost"), int(os.environ.get("KAOHE_SMTP_PORT", "25")),
-                          timeout=10) as smtp:
+        with smtplib.SMTP(current.smtp_host, current.smtp_port, timeout=10) as smtp:
             smtp.send_message(message)
     except OSError as exc:
         log.error("kaohe failure notifier could not send mail to %s: %s (event: %s)", to, exc, event)

@@ -16,11 +16,10 @@ The key names the server and database only: never a user or a password.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kaohe.settings import state_dir
+from kaohe.settings import settings, state_dir
 
 
 def _safe(text: str, allowed: str) -> str:
@@ -61,8 +60,8 @@ def warehouse_dir(url: str | None = None, district: str | None = None) -> Path:
 
 
 def reports_dir(url: str | None = None, district: str | None = None) -> Path:
-    if env := os.environ.get("KAOHE_REPORTS"):
-        return Path(env) / "districts" / _district(district) if district else Path(env)
+    if mounted := settings().reports:
+        return mounted / "districts" / _district(district) if district else mounted
     return warehouse_dir(url, district) / "reports"
 
 

@@ -8,11 +8,10 @@ DAG parse time.
 from __future__ import annotations
 
 import contextlib
-import os
 from datetime import date, datetime
 from pathlib import Path
 
-from kaohe.settings import BUSINESS_TZ
+from kaohe.settings import BUSINESS_TZ, settings
 from kaohe.writer_lock import writer_lock
 
 
@@ -26,7 +25,7 @@ def business_date_of(logical_date: datetime | None, explicit: str | None = None)
 
 
 def landing_root(explicit: str | None = None) -> Path:
-    root = explicit or os.environ.get("KAOHE_LANDING")
+    root = explicit or settings().landing
     if not root:
         raise RuntimeError("no landing root: pass --landing (kaohe run) or set KAOHE_LANDING")
     return Path(root)

@@ -9,18 +9,18 @@ arrived; who is missing shows in ``marts.submission_completeness`` and the notic
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
 from airflow.sdk import BaseSensorOperator
 
+from kaohe.settings import settings
+
 READY_MARKER = "_READY"
-DEFAULT_WAIT_SECONDS = 2 * 3600
 
 
 def landing_wait_seconds() -> int:
-    return int(os.environ.get("KAOHE_LANDING_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+    return settings().landing_wait_seconds
 
 
 def folder_has_files(folder: Path) -> bool:
@@ -43,7 +43,7 @@ class LandingFolderSensor(BaseSensorOperator):
         params = context["params"]
         business_date = pipeline.business_date_of(context.get("logical_date"), params.get("business_date"))
         folder = pipeline.landing_root(params.get("landing")) / business_date.isoformat()
-        return folder / READY_MARKER if os.environ.get("KAOHE_LANDING_READY_MARKER") else folder
+        return folder / READY_MARKER if settings().landing_ready_marker else folder
 
     def poke(self, context) -> bool:
         target = self._target(context)

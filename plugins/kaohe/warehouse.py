@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from kaohe.settings import state_dir
+from kaohe.settings import settings, state_dir
 
 DB_NAME = "kaohe"
 SUPERUSER = "kaohe"
@@ -58,8 +58,8 @@ class WarehouseError(RuntimeError):
 
 def find_pg_bindir() -> Path:
     """The folder holding initdb/pg_ctl: system PostgreSQL first, pgserver's otherwise."""
-    if env := os.environ.get("KAOHE_PG_BINDIR"):
-        return Path(env)
+    if configured := settings().pg_bindir:
+        return configured
     candidates = []
     if pg_config := shutil.which("pg_config"):
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
@@ -359,11 +359,11 @@ class EmbeddedWarehouse:
     def _desired_passwords(self, current: dict[str, str]) -> dict[str, str]:
         """The superuser's password as generated once; a reader role's from its env var when set (as in a
         deployment), else as generated once."""
-        from kaohe.access import PASSWORD_ENV
+        from kaohe.access import given_passwords
 
         desired = {SUPERUSER: current.get(SUPERUSER) or _new_password()}
-        for role, env in PASSWORD_ENV.items():
-            desired[role] = os.environ.get(env) or current.get(role) or _new_password()
+        for role, given in given_passwords().items():
+            desired[role] = given or current.get(role) or _new_password()
         return desired
 
     def _secure(self) -> None:
@@ -416,7 +416,7 @@ class EmbeddedWarehouse:
 
 def warehouse_url(start: bool = True) -> str:
     """The warehouse to use: KAOHE_WAREHOUSE_URL, else the embedded one (started)."""
-    if url := os.environ.get("KAOHE_WAREHOUSE_URL"):
+    if url := settings().warehouse_url:
         return url
     embedded = EmbeddedWarehouse.default()
     return embedded.start() if start else embedded.url()

@@ -29,10 +29,11 @@ import sys
 import time
 from dataclasses import dataclass
 
+from kaohe.settings import settings
+
 # pg_advisory_lock(int4, int4): 'kaoh', 1. The two-key form has its own lock space (objsubid 2),
 # so it never collides with the single-key transaction locks of payroll and of the loader's file keys.
 LOCK_KEY = (0x6B616F68, 1)
-DEFAULT_TIMEOUT_SECONDS = 3600
 _CHUNK_SECONDS = 15  # a waiter looks again who holds the lock this often (and says so if it changed)
 
 
@@ -50,7 +51,7 @@ _held: dict[tuple[str, str, str], _Held] = {}  # the warehouses this process hol
 
 
 def timeout_seconds() -> float:
-    return float(os.environ.get("KAOHE_WRITER_LOCK_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
+    return settings().writer_lock_timeout
 
 
 def label(step: str, subject) -> str:
