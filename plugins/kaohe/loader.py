@@ -63,9 +63,15 @@ def _key_label(lf: LandingFile) -> str:
     return lf.kind or lf.path.stem.partition("__")[0].strip().lower()
 
 
-def _begin_loads(conn, files: list[tuple[LandingFile, str]]) -> list[int | None]:
+def _begin_loads(conn, files: list[tuple[LandingFile, str]], newest: bool = True) -> list[int | None]:
     """Inside the caller's transaction: lock each file's key (two runs of one date must not load a key twice)
-    and add its ledger row unless its content equals the key's last delivery (→ None, unchanged).
+    and add its ledger row unless it is unchanged (→ None).
+
+    ``newest``: the files are the newest of their key in the folder — unchanged when their content equals the
+    key's last delivery, so that whatever is loaded, the folder's newest file is the key's newest delivery.
+    Otherwise (an older file of a key, superseded by a resend in the same folder) unchanged when its content
+    equals the last delivery under its own file name, or, never delivered under that name, any delivery of
+    the key: comparing it with the key's last delivery (the resend) would load both files on every rerun.
 
     Two statements for any number of files (keys distinct): the locks first, in a fixed order (no deadlock
     between two runs), then the inserts — a statement of their own, so that they see every delivery
@@ -75,24 +81,30 @@ def _begin_loads(conn, files: list[tuple[LandingFile, str]]) -> list[int | None]
     keys = [f"{lf.business_date}|{label}|{lf.sender}" for (lf, _), label in zip(files, labels)]
     conn.execute("select count(pg_advisory_xact_lock(h)) from (select hashtext(k) as h from unnest(%s::text[]) k"
                  " order by 1) locks", (keys,))
+    same_key = "f.business_date = u.business_date and f.kind = u.kind and f.sender = u.sender"
     rows = conn.execute(
         "insert into quarantine.file_loads (business_date, kind, sender, file, checksum, status)"
         " select u.business_date, u.kind, u.sender, u.file, u.checksum, 'pending'"
         " from unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::text[]) u (business_date, kind, sender, file, checksum)"
-        " where (select f.checksum from quarantine.file_loads f where f.business_date = u.business_date"
-        "        and f.kind = u.kind and f.sender = u.sender order by f.load_id desc limit 1)"
-        "       is distinct from u.checksum"
+        " where case when %s"
+        f" then (select f.checksum from quarantine.file_loads f where {same_key} order by f.load_id desc limit 1)"
+        "      is distinct from u.checksum"
+        f" else not coalesce((select f.checksum = u.checksum from quarantine.file_loads f where {same_key}"
+        "                     and f.file = u.file order by f.load_id desc limit 1),"
+        f"                    exists (select from quarantine.file_loads f where {same_key} and f.checksum = u.checksum))"
+        " end"
         " returning load_id, file",
         ([lf.business_date for lf, _ in files], labels, [lf.sender for lf, _ in files],
-         [lf.name for lf, _ in files], [checksum for _, checksum in files]),
+         [lf.name for lf, _ in files], [checksum for _, checksum in files], newest),
     ).fetchall()
     by_file = {file: load_id for load_id, file in rows}
     return [by_file.get(lf.name) for lf, _ in files]
 
 
-def load_file(conn, lf: LandingFile, contract: Contract) -> FileOutcome:
+def load_file(conn, lf: LandingFile, contract: Contract, newest: bool = True) -> FileOutcome:
+    """One file in one transaction. ``newest``: no newer file of its key in the folder (see _begin_loads)."""
     with conn.transaction():
-        (load_id,) = _begin_loads(conn, [(lf, lf.checksum())])
+        (load_id,) = _begin_loads(conn, [(lf, lf.checksum())], newest)
         if load_id is None:
             return FileOutcome(lf.name, lf.kind, lf.sender, "unchanged")
         if lf.problem:
@@ -405,9 +417,11 @@ def load_date(landing_root: Path, business_date: date, url: str | None = None, o
             by_name = {lf.name: lf for lf, _ in batch}
             for outcome in batch_outcomes:
                 report(by_name[outcome.file], outcome, seconds * (outcome.rows_read or 0) / total)
+        newest = {(_key_label(lf), lf.sender): lf.name for lf in files}  # oldest first: the last one stays
         for lf in one_by_one:
             started = time.perf_counter()
-            report(lf, load_file(conn, lf, contract), time.perf_counter() - started)
+            outcome = load_file(conn, lf, contract, newest[(_key_label(lf), lf.sender)] == lf.name)
+            report(lf, outcome, time.perf_counter() - started)
         _analyze_grown(conn, outcomes)
     return outcomes
 
