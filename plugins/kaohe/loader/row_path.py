@@ -26,7 +26,8 @@ def copy_rows(conn, lf: LandingFile, contract: Contract, load_id: int) -> tuple[
     return rows_read, opened.encoding
 
 
-def _write_rows(conn, load_id: int, opened: OpenedFile, columns: list[str], kind: str) -> tuple[int, list[tuple[int, str]]]:
+def _write_rows(conn, load_id: int, opened: OpenedFile, columns: list[str],
+                kind: str) -> tuple[int, list[tuple[int, str]]]:
     copy_sql = sql.SQL("copy raw.{} ({}) from stdin").format(
         sql.Identifier(kind),
         sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", "_row_number", *columns, "_extra"]),
