@@ -82,7 +82,7 @@ def detect_encoding(path: Path) -> str:
     raise FileRejected("encoding: the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 and send it again")
 
 
-def _map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[str | None], list[str]]:
+def map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[str | None], list[str]]:
     """Header cells -> contract column (or None for an extra column). Raises on missing columns."""
     named = len(header)
     while named and not (header[named - 1] or "").strip():
@@ -167,7 +167,7 @@ def open_csv(path: Path, contract: Contract, kind: str) -> OpenedFile:
     reader = csv.reader(_bounded_lines(fh, limit), strict=True)
     try:
         header = next(reader)
-        targets, columns = _map_header(header, contract, kind)
+        targets, columns = map_header(header, contract, kind)
     except StopIteration:
         fh.close()
         raise FileRejected("empty: the file has no header row") from None
@@ -266,7 +266,7 @@ def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
 
     try:
         header = [c or "" for c in text(header_cells)]
-        targets, columns = _map_header(header, contract, kind)
+        targets, columns = map_header(header, contract, kind)
     except BaseException:
         workbook.close()
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -172,6 +173,51 @@ def test_rerun_changes_nothing_and_a_resubmission_replaces_its_key(tmp_path, war
                                 " order by load_id").fetchall()
         assert statuses == [("superseded",), ("loaded",)]  # the old delivery stays in history
         assert conn.execute("select count(*) from raw.indicator_progress").fetchone() == (2,)
+
+
+def test_a_rerun_of_a_folder_with_a_resend_loads_nothing_and_the_newest_file_keeps_winning(tmp_path, warehouse_url):
+    """Two files of one key (date, kind, sender) in one folder — an original and a resend under another name:
+    each differs from the key's last delivery (the other one), and reruns used to load both again every time.
+    Loader only (the newest delivery wins by load id: validation supersedes the lower ones)."""
+    folder = tmp_path / "landing" / DAY2.isoformat()
+    header = "dept_code,indicator_code,as_of_date,cumulative_value\n"
+
+    def deliver(name, value, mtime_s):
+        path = write_file(folder, name, f"{header}D01,K1-01,2026-08-04,{value}\n")
+        os.utime(path, ns=(mtime_s * 10**9, mtime_s * 10**9))
+
+    def ledger():
+        with connect(warehouse_url) as conn:
+            return conn.execute("select file, checksum from quarantine.file_loads order by load_id").fetchall()
+
+    seen: list = []
+
+    def load():
+        """The files this run added to the ledger, and each file's outcome."""
+        outcomes = load_date(tmp_path / "landing", DAY2, warehouse_url)
+        after = ledger()
+        assert after[:len(seen)] == seen
+        added, seen[:] = after[len(seen):], after
+        return [file for file, _ in added], {o.file: o.status for o in outcomes}
+
+    original, resend = "indicator_progress__D01.csv", "Indicator_Progress__D01.csv"
+    deliver(original, 12, 1_000)
+    deliver(resend, 15, 2_000)
+    assert load()[0] == [original, resend]  # oldest first: the resend wins
+    for _ in range(2):
+        assert load() == ([], {original: "unchanged", resend: "unchanged"})
+
+    deliver(original, 13, 1_000)  # the original changed, still the older file: it loads, and the resend again
+    assert load()[0] == [original, resend]
+    assert load()[0] == []
+
+    deliver(original, 14, 3_000)  # the original changed and is now the newest: it alone loads, and wins
+    assert load()[0] == [original]
+    assert load()[0] == []
+
+    (folder / original).unlink()  # the resend is the folder's only file again: in force again
+    assert load()[0] == [resend]
+    assert load()[0] == []
 
 
 def test_rejected_files_are_reported_and_the_rest_still_loads(tmp_path, warehouse_url):
