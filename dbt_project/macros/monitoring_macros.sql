@@ -10,19 +10,6 @@ date '{{ bd }}'
 {%- endif -%}
 {%- endmacro %}
 
-{# The rows of a reference snapshot in force on a day: the snapshot delivered
-   on the latest folder date on or before it ("as of day t"). #}
-{% macro monitoring_in_force(relation, as_of) -%}
-(select * from {{ relation }} s
-  where s.snapshot_date = (select max(x.snapshot_date) from {{ relation }} x where x.snapshot_date <= {{ as_of }})) as in_force
-{%- endmacro %}
-
-{# Deprecated alias of month_of (macros/dates.sql), kept while the monitoring models and marts still
-   call it: switch them to month_of, then delete this. #}
-{% macro monitoring_month(expr) -%}
-{{ month_of(expr) }}
-{%- endmacro %}
-
 {# Rule 6: households at a status or beyond against a cumulative target; a
    target of 0 or none counts as ratio 1 (and is flagged by the caller). #}
 {% macro monitoring_ratio(households, target) -%}
