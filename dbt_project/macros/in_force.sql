@@ -55,11 +55,11 @@ with snapshot_rows as (
 ),
 
 rejected_rows as (
-    select * from {{ source('quarantine', 'rejected_rows') }}
+    select * from {{ ref('stg_quarantine__rejected_rows') }}
 ),
 
 file_loads as (
-    select * from {{ source('quarantine', 'file_loads') }}
+    select * from {{ ref('stg_quarantine__file_loads') }}
 ),
 
 -- partitions of a snapshot set aside whole (superseded deliveries do not count)

@@ -1,12 +1,15 @@
 {# The business date of a monitoring run, as a SQL date expression: the dbt var
    business_date ('YYYY-MM-DD') passed on every daily run, else the latest
-   business date with a loaded file (quarantine.file_loads, status loaded). #}
+   business date with a loaded file (quarantine.file_loads, status loaded).
+   The ref is taken whether or not the var is set, so that every caller depends on
+   the ledger's staging view however the project was parsed. #}
 {% macro monitoring_business_date() -%}
+{%- set file_loads = ref('stg_quarantine__file_loads') -%}
 {%- set bd = var('business_date', none) -%}
 {%- if bd -%}
 date '{{ bd }}'
 {%- else -%}
-(select max(business_date) from {{ source('quarantine', 'file_loads') }} where status = 'loaded')
+(select max(business_date) from {{ file_loads }} where status = 'loaded')
 {%- endif -%}
 {%- endmacro %}
 

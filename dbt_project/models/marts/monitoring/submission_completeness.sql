@@ -30,7 +30,7 @@ with params as (
 ),
 
 file_loads as (
-    select * from {{ source('quarantine', 'file_loads') }}
+    select * from {{ ref('stg_quarantine__file_loads') }}
     where business_date <= (select business_date from params)
 ),
 
