@@ -1,15 +1,16 @@
 {# The business date of a monitoring run, as a SQL date expression: the dbt var
    business_date ('YYYY-MM-DD') passed on every daily run, else the latest
    business date with a loaded file (quarantine.file_loads, status loaded).
-   The ref is taken whether or not the var is set, so that every caller depends on
-   the ledger's staging view however the project was parsed. #}
+   The ref is taken only without the var: taken always, every caller would depend on
+   the ledger's view, and so would the period_status data tests, which a rerun's
+   build of the per-date marts would then run against marts still at the high-water
+   mark. dbt parses again whenever the vars change, so parse and run agree. #}
 {% macro monitoring_business_date() -%}
-{%- set file_loads = ref('stg_quarantine__file_loads') -%}
 {%- set bd = var('business_date', none) -%}
 {%- if bd -%}
 date '{{ bd }}'
 {%- else -%}
-(select max(business_date) from {{ file_loads }} where status = 'loaded')
+(select max(business_date) from {{ ref('stg_quarantine__file_loads') }} where status = 'loaded')
 {%- endif -%}
 {%- endmacro %}
 
