@@ -1,26 +1,17 @@
 {# The business date of a monitoring run, as a SQL date expression: the dbt var
    business_date ('YYYY-MM-DD') passed on every daily run, else the latest
-   business date with a loaded file (quarantine.file_loads, status loaded). #}
+   business date with a loaded file (quarantine.file_loads, status loaded).
+   The ref is taken only without the var: taken always, every caller would depend on
+   the ledger's view, and so would the period_status data tests, which a rerun's
+   build of the per-date marts would then run against marts still at the high-water
+   mark. dbt parses again whenever the vars change, so parse and run agree. #}
 {% macro monitoring_business_date() -%}
 {%- set bd = var('business_date', none) -%}
 {%- if bd -%}
 date '{{ bd }}'
 {%- else -%}
-(select max(business_date) from {{ source('quarantine', 'file_loads') }} where status = 'loaded')
+(select max(business_date) from {{ ref('stg_quarantine__file_loads') }} where status = 'loaded')
 {%- endif -%}
-{%- endmacro %}
-
-{# The rows of a reference snapshot in force on a day: the snapshot delivered
-   on the latest folder date on or before it ("as of day t"). #}
-{% macro monitoring_in_force(relation, as_of) -%}
-(select * from {{ relation }} s
-  where s.snapshot_date = (select max(x.snapshot_date) from {{ relation }} x where x.snapshot_date <= {{ as_of }})) as in_force
-{%- endmacro %}
-
-{# Deprecated alias of month_of (macros/dates.sql), kept while the monitoring models and marts still
-   call it: switch them to month_of, then delete this. #}
-{% macro monitoring_month(expr) -%}
-{{ month_of(expr) }}
 {%- endmacro %}
 
 {# Rule 6: households at a status or beyond against a cumulative target; a

@@ -52,7 +52,7 @@ led_groups as (
         g.dept_code,
         g.group_id
     from periods p
-    join groups g on g.in_force_from <= p.as_of_day and p.as_of_day < g.in_force_until
+    join groups g on {{ in_force_on('p.as_of_day', 'g') }}
 ),
 
 -- households per group and period at signed-or-beyond and cleared-or-beyond: one aggregate, joined
@@ -85,7 +85,7 @@ group_progress as (
     left join group_counts c on c.period_type = l.period_type and c.period = l.period and c.group_id = l.group_id
     left join targets t
         on t.group_id = l.group_id and t.month = l.target_month
-        and t.in_force_from <= l.as_of_day and l.as_of_day < t.in_force_until
+        and {{ in_force_on('l.as_of_day', 't') }}
 )
 
 select

@@ -1,2 +1,2 @@
 -- departments in force: each snapshot row with its validity interval [in_force_from, in_force_until).
-{{ assessment_snapshot_intervals('stg_ingest__departments') }}
+{{ snapshot_intervals('stg_ingest__departments') }}

@@ -1,2 +1,2 @@
 -- indicators in force: each snapshot row with its validity interval [in_force_from, in_force_until).
-{{ assessment_snapshot_intervals('stg_ingest__indicators') }}
+{{ snapshot_intervals('stg_ingest__indicators') }}

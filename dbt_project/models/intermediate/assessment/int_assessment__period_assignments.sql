@@ -41,8 +41,8 @@ select
     a.row_number as assignment_row
 from periods p
 join assignments a
-    on a.in_force_from <= p.as_of_day and p.as_of_day < a.in_force_until
+    on {{ in_force_on('p.as_of_day', 'a') }}
     and a.year = p.year
 left join indicators i
     on i.indicator_code = a.indicator_code
-    and i.in_force_from <= p.as_of_day and p.as_of_day < i.in_force_until
+    and {{ in_force_on('p.as_of_day', 'i') }}

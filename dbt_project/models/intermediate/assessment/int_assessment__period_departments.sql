@@ -17,4 +17,4 @@ select
     d.head_cadre_id
 from periods p
 join departments d
-    on d.in_force_from <= p.as_of_day and p.as_of_day < d.in_force_until
+    on {{ in_force_on('p.as_of_day', 'd') }}

@@ -29,7 +29,7 @@ in_force as (
         ) as newest
     from periods p
     join roster r
-        on r.in_force_from <= p.as_of_day and p.as_of_day < r.in_force_until
+        on {{ in_force_on('p.as_of_day', 'r') }}
 )
 
 select

@@ -7,7 +7,7 @@ with quarters as (
 
 latest_day as (
     select max(business_date) as last_day
-    from {{ source('quarantine', 'file_loads') }}
+    from {{ ref('stg_quarantine__file_loads') }}
     where status in ('loaded', 'superseded')
 ),
 

@@ -1,2 +1,2 @@
 -- project_milestones in force: each snapshot row with its validity interval [in_force_from, in_force_until).
-{{ assessment_snapshot_intervals('stg_ingest__project_milestones') }}
+{{ snapshot_intervals('stg_ingest__project_milestones') }}

@@ -32,7 +32,7 @@ led as materialized (
         j.project_id
     from periods p
     join projects j
-        on j.in_force_from <= p.as_of_day and p.as_of_day < j.in_force_until
+        on {{ in_force_on('p.as_of_day', 'j') }}
         and j.year = p.year
 ),
 
@@ -46,7 +46,7 @@ planned as materialized (
     from led l
     join milestones m
         on m.project_id = l.project_id
-        and m.in_force_from <= l.as_of_day and l.as_of_day < m.in_force_until
+        and {{ in_force_on('l.as_of_day', 'm') }}
         and m.month <= l.target_month
     order by l.period_type, l.period, l.project_id, m.month desc
 ),

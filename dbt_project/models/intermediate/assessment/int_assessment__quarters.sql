@@ -2,7 +2,7 @@
 -- quarters the warehouse can assess. A quarter's figures are as of its last day.
 with bounds as (
     select min(business_date) as first_day, max(business_date) as last_day
-    from {{ source('quarantine', 'file_loads') }}
+    from {{ ref('stg_quarantine__file_loads') }}
     where status in ('loaded', 'superseded')
 ),
 

@@ -3,14 +3,12 @@
 -- assessment's (one definition of "in force", including the weights_sum fallback).
 with assignments as (
     select * from {{ ref('int_assessment__assignments_in_force') }}
-    where in_force_from <= {{ monitoring_business_date() }}
-        and {{ monitoring_business_date() }} < in_force_until
+    where {{ in_force_on(monitoring_business_date()) }}
 ),
 
 indicators as (
     select * from {{ ref('int_assessment__indicators_in_force') }}
-    where in_force_from <= {{ monitoring_business_date() }}
-        and {{ monitoring_business_date() }} < in_force_until
+    where {{ in_force_on(monitoring_business_date()) }}
 )
 
 select

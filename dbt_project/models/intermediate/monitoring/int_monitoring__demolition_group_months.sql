@@ -10,35 +10,25 @@ households as (
     select * from {{ ref('int_monitoring__household_months') }}
 ),
 
-all_groups as (
-    select * from {{ ref('stg_ingest__demolition_groups') }}
-    where snapshot_date <= {{ monitoring_business_date() }}
+groups as (
+    select * from {{ ref('int_assessment__demolition_groups_in_force') }}
 ),
 
-all_targets as (
-    select * from {{ ref('stg_ingest__demolition_targets') }}
-    where snapshot_date <= {{ monitoring_business_date() }}
+targets as (
+    select * from {{ ref('int_assessment__demolition_targets_in_force') }}
 ),
 
--- master data in force on each month's as-of date
-month_snapshots as (
-    select
-        m.month,
-        (select max(g.snapshot_date) from all_groups g where g.snapshot_date <= m.as_of_date) as groups_snapshot,
-        (select max(t.snapshot_date) from all_targets t where t.snapshot_date <= m.as_of_date) as targets_snapshot
-    from months m
-),
-
+-- master data in force on each month's as-of date (at most the business date)
 groups_in_force as (
-    select s.month, g.group_id, g.zone_id, g.zone_name, g.dept_code, g.leader_cadre_id
-    from month_snapshots s
-    join all_groups g on g.snapshot_date = s.groups_snapshot
+    select m.month, g.group_id, g.zone_id, g.zone_name, g.dept_code, g.leader_cadre_id
+    from months m
+    join groups g on {{ in_force_on('m.as_of_date', 'g') }}
 ),
 
 targets_in_force as (
-    select s.month, t.group_id, t.target_signed, t.target_cleared
-    from month_snapshots s
-    join all_targets t on t.snapshot_date = s.targets_snapshot and t.month = s.month
+    select m.month, t.group_id, t.target_signed, t.target_cleared
+    from months m
+    join targets t on {{ in_force_on('m.as_of_date', 't') }} and t.month = m.month
 ),
 
 counts as (

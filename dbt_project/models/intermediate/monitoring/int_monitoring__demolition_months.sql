@@ -31,7 +31,7 @@ months as (
 )
 
 select
-    {{ monitoring_month('month_start') }} as month,
+    {{ month_of('month_start') }} as month,
     ingest.quarter_of(month_start) as quarter,
     month_start,
     (month_start + interval '1 month - 1 day')::date as month_end,

@@ -10,11 +10,11 @@ with params as (
 ),
 
 projects as (
-    select * from {{ monitoring_in_force(ref('stg_ingest__projects'), monitoring_business_date()) }}
+    select * from {{ rows_in_force(ref('int_assessment__projects_in_force'), monitoring_business_date()) }}
 ),
 
 milestones as (
-    select * from {{ monitoring_in_force(ref('stg_ingest__project_milestones'), monitoring_business_date()) }}
+    select * from {{ rows_in_force(ref('int_assessment__project_milestones_in_force'), monitoring_business_date()) }}
 ),
 
 progress as (
@@ -53,7 +53,7 @@ project_months as (
 dated as (
     select
         *,
-        {{ monitoring_month('month_start') }} as month,
+        {{ month_of('month_start') }} as month,
         least(month_end, business_date) as as_of_date,
         month_end <= business_date as month_complete
     from project_months

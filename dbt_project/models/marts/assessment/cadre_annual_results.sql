@@ -10,7 +10,7 @@ with current_grades as (
 ),
 
 published as (
-    select * from {{ source('payroll', 'quarterly_adjustments') }}
+    select * from {{ ref('stg_payroll__quarterly_adjustments') }}
     where status = 'published'
 ),
 

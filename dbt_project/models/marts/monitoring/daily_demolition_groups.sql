@@ -16,7 +16,7 @@
 -- any date's notice describes its own day, also when the date is rerun later.
 with group_months as (
     select * from {{ ref('int_monitoring__demolition_group_months') }}
-    where month = {{ monitoring_month(monitoring_business_date()) }}
+    where month = {{ month_of(monitoring_business_date()) }}
 ),
 
 ratios as (

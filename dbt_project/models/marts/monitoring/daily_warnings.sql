@@ -25,14 +25,14 @@ project_months as (
 ),
 
 departments as (
-    select * from {{ monitoring_in_force(ref('stg_ingest__departments'), monitoring_business_date()) }}
+    select * from {{ rows_in_force(ref('int_assessment__departments_in_force'), monitoring_business_date()) }}
 ),
 
 -- the latest month whose last day is on or before t
 reference_month as (
     select
-        {{ monitoring_month("(date_trunc('month', (" ~ monitoring_business_date() ~ ") + 1) - interval '1 month')") }} as month,
-        {{ monitoring_month("(date_trunc('month', (" ~ monitoring_business_date() ~ ") + 1) - interval '2 months')") }} as previous_month
+        {{ month_of("(date_trunc('month', (" ~ monitoring_business_date() ~ ") + 1) - interval '1 month')") }} as month,
+        {{ month_of("(date_trunc('month', (" ~ monitoring_business_date() ~ ") + 1) - interval '2 months')") }} as previous_month
 ),
 
 project_states as (

@@ -7,11 +7,15 @@ with project_months as (
 ),
 
 departments as (
-    select * from {{ monitoring_in_force(ref('stg_ingest__departments'), monitoring_business_date()) }}
+    select * from {{ rows_in_force(ref('int_assessment__departments_in_force'), monitoring_business_date()) }}
 ),
 
+-- one row per cadre: a department kept on an older roster (head_conflict) may list a cadre
+-- whom another department's newer roster lists too; the newer row wins (as in int_assessment__period_roster)
 cadres as (
-    select * from {{ monitoring_in_force(ref('stg_ingest__cadres'), monitoring_business_date()) }}
+    select distinct on (cadre_id) *
+    from {{ rows_in_force(ref('int_assessment__roster_in_force'), monitoring_business_date()) }}
+    order by cadre_id, snapshot_date desc, load_id desc, row_number desc
 ),
 
 with_previous as (

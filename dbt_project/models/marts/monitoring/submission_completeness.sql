@@ -30,7 +30,7 @@ with params as (
 ),
 
 file_loads as (
-    select * from {{ source('quarantine', 'file_loads') }}
+    select * from {{ ref('stg_quarantine__file_loads') }}
     where business_date <= (select business_date from params)
 ),
 
@@ -43,37 +43,35 @@ days as (
     select business_date from params
 ),
 
+-- the master data in force on each day (macros/in_force.sql)
 assignments as (
-    select * from {{ ref('stg_ingest__indicator_assignments') }}
+    select * from {{ ref('int_assessment__assignments_in_force') }}
 ),
 
-assignment_days as (
-    -- the assignment snapshot and indicator library in force on each day
-    select
-        d.business_date,
-        (select max(snapshot_date) from {{ ref('stg_ingest__indicator_assignments') }} x where x.snapshot_date <= d.business_date) as assignments_snapshot,
-        (select max(snapshot_date) from {{ ref('stg_ingest__indicators') }} x where x.snapshot_date <= d.business_date) as indicators_snapshot,
-        (select max(snapshot_date) from {{ ref('stg_ingest__projects') }} x where x.snapshot_date <= d.business_date) as projects_snapshot,
-        (select max(snapshot_date) from {{ ref('stg_ingest__departments') }} x where x.snapshot_date <= d.business_date) as departments_snapshot
-    from days d
+indicators as (
+    select * from {{ ref('int_assessment__indicators_in_force') }}
+),
+
+projects as (
+    select * from {{ ref('int_assessment__projects_in_force') }}
 ),
 
 expected_indicator as (
     select distinct d.business_date, a.dept_code
-    from assignment_days d
+    from days d
     join assignments a
-        on a.snapshot_date = d.assignments_snapshot
+        on {{ in_force_on('d.business_date', 'a') }}
         and a.year = extract(year from d.business_date)::int
-    join {{ ref('stg_ingest__indicators') }} i
-        on i.snapshot_date = d.indicators_snapshot and i.indicator_code = a.indicator_code
+    join indicators i
+        on {{ in_force_on('d.business_date', 'i') }} and i.indicator_code = a.indicator_code
     where i.scoring = 'ratio' and coalesce(i.source, 'submission') = 'submission'
 ),
 
 expected_project as (
     select d.business_date, p.lead_dept_code as dept_code, array_agg(p.project_id) as project_ids
-    from assignment_days d
-    join {{ ref('stg_ingest__projects') }} p
-        on p.snapshot_date = d.projects_snapshot and p.year = extract(year from d.business_date)::int
+    from days d
+    join projects p
+        on {{ in_force_on('d.business_date', 'p') }} and p.year = extract(year from d.business_date)::int
     group by d.business_date, p.lead_dept_code
 ),
 
@@ -165,8 +163,8 @@ checked as (
 
 departments as (
     select d.business_date, x.dept_code, x.dept_name
-    from assignment_days d
-    join {{ ref('stg_ingest__departments') }} x on x.snapshot_date = d.departments_snapshot
+    from days d
+    join {{ ref('int_assessment__departments_in_force') }} x on {{ in_force_on('d.business_date', 'x') }}
 )
 
 select

@@ -1,8 +1,27 @@
-{# Master data in force, as validity intervals [in_force_from, in_force_until):
-   a reference snapshot is in force from its folder's date until the next snapshot of
-   its kind ('infinity' for the latest). "In force on day t" is then
-   in_force_from <= t and t < in_force_until — for a quarter end or any other day. #}
-{% macro assessment_snapshot_intervals(staging_model) -%}
+{# The one definition of "in force" in dbt (data-contract "snapshots"; assessment-rules "as of day t").
+   Master data in force, as validity intervals [in_force_from, in_force_until): a reference
+   snapshot is in force from its folder's date until the next snapshot of its kind ('infinity'
+   for the latest). The models int_assessment__<kind>_in_force hold these intervals; every
+   model, assessment or monitoring, reads master data through them with in_force_on /
+   rows_in_force below, for a quarter end, a business date or any other day.
+   Python's counterpart, for validation before dbt runs, is kaohe.validation.in_force
+   (tests/integration/test_in_force_agreement.py checks that both agree). #}
+
+{# "In force on day t": the interval of `alias` (a relation or CTE alias, or none) contains t. #}
+{% macro in_force_on(day, alias=none) -%}
+{%- set p = (alias ~ '.') if alias else '' -%}
+{{ p }}in_force_from <= {{ day }} and {{ day }} < {{ p }}in_force_until
+{%- endmacro %}
+
+{# The rows of an interval model (a ref to int_assessment__<kind>_in_force) in force on one day,
+   as a subquery for a CTE: `select * from {{ rows_in_force(ref(...), day) }}`. #}
+{% macro rows_in_force(interval_model, day) -%}
+(select * from {{ interval_model }} s where {{ in_force_on(day, 's') }}) as in_force
+{%- endmacro %}
+
+
+{# The intervals of a kind's snapshots: each staging row with in_force_from and in_force_until. #}
+{% macro snapshot_intervals(staging_model) -%}
 with snapshot_rows as (
     select * from {{ ref(staging_model) }}
 ),
@@ -23,24 +42,24 @@ join snapshots using (snapshot_date)
 {%- endmacro %}
 
 
-{# Like assessment_snapshot_intervals, for a kind whose snapshot can be set aside one
+{# Like snapshot_intervals, for a kind whose snapshot can be set aside one
    partition at a time (assignments: a department-year quarantined for weights_sum;
    roster: a department quarantined for head_conflict). A partition quarantined in a
    snapshot keeps its previous valid rows in force; a partition merely absent from a
    later snapshot is no longer in force.
    keys: list of (column, sql over the quarantined row's raw jsonb `raw`). #}
-{% macro assessment_partitioned_intervals(staging_model, kind, rule, keys) -%}
+{% macro partitioned_intervals(staging_model, kind, rule, keys) -%}
 {%- set key_cols = keys | map(attribute=0) | list -%}
 with snapshot_rows as (
     select * from {{ ref(staging_model) }}
 ),
 
 rejected_rows as (
-    select * from {{ source('quarantine', 'rejected_rows') }}
+    select * from {{ ref('stg_quarantine__rejected_rows') }}
 ),
 
 file_loads as (
-    select * from {{ source('quarantine', 'file_loads') }}
+    select * from {{ ref('stg_quarantine__file_loads') }}
 ),
 
 -- partitions of a snapshot set aside whole (superseded deliveries do not count)
