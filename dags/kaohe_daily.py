@@ -11,7 +11,6 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
-
 from kaohe.assets import MART_ASSETS, PAYROLL_ASSET
 from kaohe.dag_support import context_values, default_args, heavy_task
 from kaohe.ops import record_dag_failure
@@ -30,7 +29,9 @@ from kaohe.settings import BUSINESS_TZ, settings
     default_args=default_args(),
     on_failure_callback=record_dag_failure,
     params={
-        "business_date": Param(None, type=["null", "string"], description="YYYY-MM-DD; default: the run's date in China"),
+        "business_date": Param(
+            None, type=["null", "string"], description="YYYY-MM-DD; default: the run's date in China"
+        ),
         "landing": Param(None, type=["null", "string"], description="landing root; default: $KAOHE_LANDING"),
     },
     tags=["kaohe"],

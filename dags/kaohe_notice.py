@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, task
-
 from kaohe.assets import NOTICE_INPUTS
 from kaohe.dag_support import default_args
 from kaohe.ops import record_dag_failure
@@ -20,8 +19,13 @@ from kaohe.ops import record_dag_failure
     max_active_runs=1,
     on_failure_callback=record_dag_failure,
     default_args=default_args(),
-    params={"business_date": Param(None, type=["null", "string"],
-                                   description="YYYY-MM-DD; default: the business dates of the triggering events")},
+    params={
+        "business_date": Param(
+            None,
+            type=["null", "string"],
+            description="YYYY-MM-DD; default: the business dates of the triggering events",
+        )
+    },
     tags=["kaohe"],
 )
 def kaohe_notice():

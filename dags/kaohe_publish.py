@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, task
-
 from kaohe.assets import MART_ASSETS, PAYROLL_ASSET
 from kaohe.dag_support import default_args
 from kaohe.ops import record_dag_failure

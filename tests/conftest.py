@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from kaohe.warehouse import database_url
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,7 +78,6 @@ def warehouse_url(embedded_warehouse, monkeypatch):
 def drop_database(admin_url: str, url: str) -> None:
     """Drop a test's database and the outputs written for it (its notices, Data Docs: kaohe.outputs)."""
     import psycopg
-
     from kaohe.outputs import warehouse_dir
     from kaohe.warehouse import database_name
 

@@ -19,7 +19,6 @@ def psql_binary() -> str:
     return str(find_pg_bindir() / "psql")
 
 
-
 def csv_files(folder: Path) -> list[dict]:
     """The day's CSV files with what the baselines need: encoding (detected, not timed) and field count."""
     import csv
@@ -32,8 +31,9 @@ def csv_files(folder: Path) -> list[dict]:
         with open(path, encoding=encoding, newline="") as fh:
             width = len(next(csv.reader(fh)))
         kind = path.stem.partition("__")[0]
-        files.append({"path": str(path), "encoding": encoding, "kind": kind, "width": width,
-                      "table": f"{kind}_{width}"})
+        files.append(
+            {"path": str(path), "encoding": encoding, "kind": kind, "width": width, "table": f"{kind}_{width}"}
+        )
     return files
 
 
@@ -50,8 +50,10 @@ def psql_copy(files: list[dict], url: str) -> dict:
     with open(script, "w") as fh:
         for f in files:
             path = f["path"].replace("'", "''")
-            fh.write(f"\\copy psql_{f['table']} from '{path}' with (format csv, header true, "
-                     f"encoding '{pg_encoding[f['encoding']]}')\n")
+            fh.write(
+                f"\\copy psql_{f['table']} from '{path}' with (format csv, header true, "
+                f"encoding '{pg_encoding[f['encoding']]}')\n"
+            )
     started = time.perf_counter()
     subprocess.run([psql_binary(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(script)], check=True)
     seconds = time.perf_counter() - started

@@ -30,8 +30,17 @@ from pathlib import Path
 
 from . import BENCH_DIR
 from .baselines import csv_files, pandas_to_sql, psql_copy
-from .harness import (RssSampler, database_size, drop_database, fresh_database, peak_rss_bytes,
-                      prepare_environment, rss_bytes, run_stages, warm_up)
+from .harness import (
+    RssSampler,
+    database_size,
+    drop_database,
+    fresh_database,
+    peak_rss_bytes,
+    prepare_environment,
+    rss_bytes,
+    run_stages,
+    warm_up,
+)
 
 # dbt builds timed for each of day 1 and day 366 (the median counts): single builds of ≈ 5 s varied by 1–2 s on a
 # shared machine, the first of a series most (6.5, 5.4, 5.9 s)
@@ -44,8 +53,12 @@ HISTORY_DBT_BUILDS = 5
 def run_child(kind: str, home: Path, **options: str | Path | date | bool | None) -> dict:
     """Runs one measurement in a child and returns the JSON of its last stdout line."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH_DIR), os.environ.get("PYTHONPATH")]))}
-    out = subprocess.run([sys.executable, "-P", "-m", "kaohe_bench.children", *child_argv(kind, home, **options)],
-                         stdout=subprocess.PIPE, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-P", "-m", "kaohe_bench.children", *child_argv(kind, home, **options)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child {kind} failed (exit {out.returncode}); see its stderr above")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -106,15 +119,17 @@ def measure_history(landing: Path, start: date, keep: bool = False) -> dict:
     full pipeline like day 1.
     """
     import psycopg
-
     from kaohe import pipeline
     from kaohe.loader import load_date
     from kaohe.warehouse import EmbeddedWarehouse
 
     base_url = EmbeddedWarehouse.default().start()
     day1, day366 = start + timedelta(days=1), start + timedelta(days=365)
-    result: dict = {"warm_up_s": warm_up(landing, start, base_url), "day1": day1.isoformat(),
-                    "day366": day366.isoformat()}
+    result: dict = {
+        "warm_up_s": warm_up(landing, start, base_url),
+        "day1": day1.isoformat(),
+        "day366": day366.isoformat(),
+    }
 
     url = fresh_database(base_url, "bench_history_day1")
     pipeline.load(landing, start, url)
@@ -129,8 +144,10 @@ def measure_history(landing: Path, start: date, keep: bool = False) -> dict:
         rows += sum(o.rows_read for o in load_date(landing, start + timedelta(days=offset), url))
     pipeline.validate(start, url)  # creates the valid views (and validates the first day for real)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("update quarantine.file_loads set status = 'loaded', rows_loaded = rows_read,"
-                     " rows_quarantined = 0, validated_at = clock_timestamp() where status = 'pending'")
+        conn.execute(
+            "update quarantine.file_loads set status = 'loaded', rows_loaded = rows_read,"
+            " rows_quarantined = 0, validated_at = clock_timestamp() where status = 'pending'"
+        )
         conn.execute("analyze")
     pipeline.transform(start + timedelta(days=364), url)
     result["history_rows"] = rows
@@ -141,7 +158,6 @@ def measure_history(landing: Path, start: date, keep: bool = False) -> dict:
         drop_database(base_url, "bench_history_day1")
         drop_database(base_url, "bench_history_day366")
     return result
-
 
 
 def measure_memory(landing: Path, day: date) -> dict:
@@ -156,8 +172,12 @@ def measure_memory(landing: Path, day: date) -> dict:
     outcomes = load_date(landing, day, url)
     seconds = time.perf_counter() - started
     drop_database(base_url, f"bench_memory_{os.getpid()}")
-    return {"rows": sum(o.rows_read for o in outcomes), "seconds": seconds, "rss_before": before,
-            "peak_rss": peak_rss_bytes()}
+    return {
+        "rows": sum(o.rows_read for o in outcomes),
+        "seconds": seconds,
+        "rss_before": before,
+        "peak_rss": peak_rss_bytes(),
+    }
 
 
 MEASUREMENTS = {"scale": measure_scale, "history": measure_history, "memory": measure_memory}

@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"machine": machine(), "day": day.isoformat(), "scales": {}, "durations": {}}
     base_url = EmbeddedWarehouse.default().start()
     try:
+
         def log(message: str) -> None:
             print(f"[{time.perf_counter() - bench_started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
@@ -79,14 +80,17 @@ def main(argv: list[str] | None = None) -> int:
             landing, gen_s = generated(home, f"{scale}-{day}", scale, day, day)
             if scale == "district" and gen_s is None:
                 gen_s = warm_gen_s  # the warm-up's landing is the district's
-            log(f"{scale}: landing ready ({'generated in %.1fs' % gen_s if gen_s else 'reused'}); running the stages")
-            result = run_child("scale", home, scale=scale, landing=landing, warm_landing=warm_landing, day=day,
-                               keep=args.keep)
+            log(f"{scale}: landing ready ({f'generated in {gen_s:.1f}s' if gen_s else 'reused'}); running the stages")
+            result = run_child(
+                "scale", home, scale=scale, landing=landing, warm_landing=warm_landing, day=day, keep=args.keep
+            )
             result["generate_s"] = gen_s
             result["bench_s"] = time.perf_counter() - started
             report["scales"][scale] = result
-            log(f"{scale}: done in {result['bench_s']:.0f}s (total {result['stages']['total']:.1f}s for "
-                f"{result['rows']} rows)")
+            log(
+                f"{scale}: done in {result['bench_s']:.0f}s (total {result['stages']['total']:.1f}s for "
+                f"{result['rows']} rows)"
+            )
 
         if "district" in scales and not args.skip_airflow:
             started = time.perf_counter()
@@ -97,10 +101,13 @@ def main(argv: list[str] | None = None) -> int:
 
         if "district" in scales and not args.skip_history:
             started = time.perf_counter()
-            landing, gen_s = generated(home, "district-history", "district", HISTORY_START,
-                                       HISTORY_START + timedelta(days=365))
-            log(f"history: a year of district days ({'generated in %.0fs' % gen_s if gen_s else 'reused'}); "
-                "day 1 vs day 366")
+            landing, gen_s = generated(
+                home, "district-history", "district", HISTORY_START, HISTORY_START + timedelta(days=365)
+            )
+            log(
+                f"history: a year of district days ({f'generated in {gen_s:.0f}s' if gen_s else 'reused'}); "
+                "day 1 vs day 366"
+            )
             report["history"] = run_child("history", home, landing=landing, start=HISTORY_START, keep=args.keep)
             report["durations"]["history"] = time.perf_counter() - started
 

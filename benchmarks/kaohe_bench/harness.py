@@ -25,7 +25,6 @@ def prepare_environment(home: Path) -> None:
 
 def fresh_database(base_url: str, name: str) -> str:
     import psycopg
-
     from kaohe.warehouse import database_url
 
     admin = database_url(base_url, "postgres")
@@ -37,7 +36,6 @@ def fresh_database(base_url: str, name: str) -> str:
 
 def drop_database(base_url: str, name: str) -> None:
     import psycopg
-
     from kaohe.warehouse import database_url
 
     admin = database_url(base_url, "postgres")
@@ -104,7 +102,6 @@ class StatementClock:
 
     def __exit__(self, *exc):
         self._cursor.execute = self._original
-
 
 
 def database_size(url: str) -> int:

@@ -23,8 +23,16 @@ def airflow_range(home: Path, landing: Path, start: date, days: int, base_url: s
     migrate_s = time.perf_counter() - started
     end = start + timedelta(days=days - 1)
     env = {**os.environ, "KAOHE_WAREHOUSE_URL": url, "KAOHE_REPORTS": str(home / "reports")}
-    cmd = [str(Path(sys.executable).with_name("kaohe")), "run", "--landing", str(landing),
-           "--from", start.isoformat(), "--to", end.isoformat()]
+    cmd = [
+        str(Path(sys.executable).with_name("kaohe")),
+        "run",
+        "--landing",
+        str(landing),
+        "--from",
+        start.isoformat(),
+        "--to",
+        end.isoformat(),
+    ]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     marks = []
@@ -37,6 +45,11 @@ def airflow_range(home: Path, landing: Path, start: date, days: int, base_url: s
     wall = time.perf_counter() - started
     if not keep:
         drop_database(base_url, "bench_airflow")
-    return {"migrate_s": migrate_s, "first_day_wall_s": marks[0][0], "per_date_s": [m[1] for m in marks],
-            "further_days_s": [m[1] for m in marks[1:]], "wall_s": wall, "dates": len(marks)}
-
+    return {
+        "migrate_s": migrate_s,
+        "first_day_wall_s": marks[0][0],
+        "per_date_s": [m[1] for m in marks],
+        "further_days_s": [m[1] for m in marks[1:]],
+        "wall_s": wall,
+        "dates": len(marks),
+    }

@@ -31,19 +31,29 @@ class AccessError(RuntimeError):
 def create_login_role(conn, role: str) -> None:
     """Create the LOGIN role unless it exists (roles are cluster-wide: another database's first run, or the
     embedded warehouse's start, may be creating it right now)."""
-    conn.execute(sql.SQL("do $$ begin create role {} login; exception when duplicate_object or unique_violation"
-                         " then null; end $$").format(sql.Identifier(role)))
+    conn.execute(
+        sql.SQL(
+            "do $$ begin create role {} login; exception when duplicate_object or unique_violation then null; end $$"
+        ).format(sql.Identifier(role))
+    )
 
 
 def ensure_roles(conn) -> None:
     """Create the reader roles if missing and (re)grant them their one schema."""
-    missing = [role for role in READER_SCHEMAS
-               if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None]
+    missing = [
+        role
+        for role in READER_SCHEMAS
+        if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None
+    ]
     if missing:
-        can_create = conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]
+        can_create = conn.execute(
+            "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
+        ).fetchone()[0]
         if not can_create:
-            raise AccessError(f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"
-                              " create them (see deploy/postgres-init) or grant it CREATEROLE")
+            raise AccessError(
+                f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"
+                " create them (see deploy/postgres-init) or grant it CREATEROLE"
+            )
         for role in missing:
             create_login_role(conn, role)
     database = sql.Identifier(conn.info.dbname)

@@ -7,9 +7,22 @@ from __future__ import annotations
 from airflow.sdk import Asset
 
 MARTS = [
-    "dept_quarter_scores", "cadre_quarter_grades", "score_lineage", "grade_decisions", "dept_month_scores",
-    "dept_period_scores", "cadre_annual_results", "cadre_grade_distribution", "daily_warnings", "daily_demolition_groups", "key_project_status", "submission_completeness",
-    "demolition_group_months", "demolition_group_quarters", "demolition_zone_months", "demolition_funnel",
+    "dept_quarter_scores",
+    "cadre_quarter_grades",
+    "score_lineage",
+    "grade_decisions",
+    "dept_month_scores",
+    "dept_period_scores",
+    "cadre_annual_results",
+    "cadre_grade_distribution",
+    "daily_warnings",
+    "daily_demolition_groups",
+    "key_project_status",
+    "submission_completeness",
+    "demolition_group_months",
+    "demolition_group_quarters",
+    "demolition_zone_months",
+    "demolition_funnel",
 ]
 
 

@@ -41,15 +41,23 @@ def cmd_warehouse(args) -> int:
         print("stopped" if embedded.stop() else "not running")
     else:
         running = embedded.running()
-        print(f"embedded warehouse: {'running' if running else 'stopped'} at {embedded.url()} (data: {embedded.data_dir})")
+        print(
+            f"embedded warehouse: {'running' if running else 'stopped'} at {embedded.url()} (data: {embedded.data_dir})"
+        )
     return 0
 
 
 def cmd_generate(args) -> int:
     from kaohe.generator import generate
 
-    summary = generate(Path(args.landing), args.date_from, args.date_to or args.date_from,
-                       seed=args.seed, bad_rows=args.bad_rows, scale=args.scale)
+    summary = generate(
+        Path(args.landing),
+        args.date_from,
+        args.date_to or args.date_from,
+        seed=args.seed,
+        bad_rows=args.bad_rows,
+        scale=args.scale,
+    )
     print(f"generated {args.scale} landing tree in {args.landing}: {summary}")
     return 0
 
@@ -60,8 +68,11 @@ def _print_date(result) -> None:
     quarantined = sum(k["rows_quarantined"] for k in kinds.values())
     rejected = sum(k["files_rejected"] for k in kinds.values())
     files = sum(k["files"] for k in kinds.values())
-    print(f"{result.business_date}  ok  {files} files ({rejected} rejected), {read} rows read, "
-          f"{read - quarantined} loaded, {quarantined} quarantined  [{result.seconds:.1f}s]", flush=True)
+    print(
+        f"{result.business_date}  ok  {files} files ({rejected} rejected), {read} rows read, "
+        f"{read - quarantined} loaded, {quarantined} quarantined  [{result.seconds:.1f}s]",
+        flush=True,
+    )
 
 
 def cmd_run(args) -> int:
@@ -116,8 +127,10 @@ def print_demo_summary(url: str, results, seconds: float) -> None:
     for quarter, n_scored, n_all in scored:
         print(f"departments scored in {quarter}: {n_scored} of {n_all}")
     print(f"\n{len(results)} business dates run in {seconds:.0f}s. Where to look next:")
-    print(f"  marts:       psql \"{url}\" -c 'select * from marts.dept_quarter_scores order by quarter, dept_class,"
-          " rank_in_class'")
+    print(
+        f'  marts:       psql "{url}" -c \'select * from marts.dept_quarter_scores order by quarter, dept_class,'
+        " rank_in_class'"
+    )
     print("  quarantine:  select file, row_number, rule, message from quarantine.rejected_rows")
     from kaohe.validation.data_docs import index_page
 
@@ -130,8 +143,11 @@ def print_demo_summary(url: str, results, seconds: float) -> None:
 def cmd_explain(args) -> int:
     from kaohe.explain import explain_cadre, explain_dept
 
-    print(explain_cadre(args.cadre.upper(), args.quarter.upper()) if args.cadre
-          else explain_dept(args.dept.upper(), args.quarter.upper()))
+    print(
+        explain_cadre(args.cadre.upper(), args.quarter.upper())
+        if args.cadre
+        else explain_dept(args.dept.upper(), args.quarter.upper())
+    )
     return 0
 
 

@@ -157,8 +157,14 @@ def load_contract(path: str | None = None) -> Contract:
 
 def _code(name: str, spec: dict) -> Code:
     if not isinstance(spec, dict):
-        raise ValueError(f"contract: code {name} must be a mapping with pattern, help and (optional) references"
-                         f" — see plugins/kaohe/contract.yml")
+        raise ValueError(
+            f"contract: code {name} must be a mapping with pattern, help and (optional) references"
+            f" — see plugins/kaohe/contract.yml"
+        )
     ref = spec.get("references")
-    return Code(name=name, pattern=spec["pattern"], help=spec["help"],
-                references=Reference(ref["kind"], ref["column"], ref["rule"], ref["noun"]) if ref else None)
+    return Code(
+        name=name,
+        pattern=spec["pattern"],
+        help=spec["help"],
+        references=Reference(ref["kind"], ref["column"], ref["rule"], ref["noun"]) if ref else None,
+    )

@@ -21,7 +21,9 @@ from kaohe.settings import project_root
 from kaohe.validation.typed_values import describe
 
 STAGING = "models/staging"
-GENERATED = "Generated from plugins/kaohe/contract.yml by `python -m kaohe.dbt_codegen`: edit the contract, not this file."
+GENERATED = (
+    "Generated from plugins/kaohe/contract.yml by `python -m kaohe.dbt_codegen`: edit the contract, not this file."
+)
 
 SOURCE_HEAD = f"""# {GENERATED}
 version: 2
@@ -96,9 +98,15 @@ def staging_model_yml(kind: Kind) -> str:
     grain = staging_grain(kind)
     shape = "one row per snapshot row in force" if kind.reference else "one row per delivered row in force"
     about = f"{kind.zh}: {shape}; unique on {', '.join(grain)}"
-    lines = [f"  - name: stg_ingest__{kind.name}", f"    description: {_quoted(about)}", "    data_tests:",
-             "      - unique_combination:", "          arguments:", f"            columns: [{', '.join(grain)}]",
-             "    columns:"]
+    lines = [
+        f"  - name: stg_ingest__{kind.name}",
+        f"    description: {_quoted(about)}",
+        "    data_tests:",
+        "      - unique_combination:",
+        "          arguments:",
+        f"            columns: [{', '.join(grain)}]",
+        "    columns:",
+    ]
     for name in kind.key:  # the delivery columns come from the loader's ledger, never null
         lines += [f"      - name: {name}", "        data_tests: [not_null]"]
     return "\n".join(lines) + "\n"

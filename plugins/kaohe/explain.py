@@ -56,12 +56,16 @@ def explain_dept(dept_code: str, quarter: str, url: str | None = None) -> str:
             (dept_code, quarter),
         ).fetchone()
         lines, total = _points_lines(_lineage(conn, quarter, dept_code, None))
-    out = [f"{dept_code} {name} ({dept_class}) — {quarter}",
-           f"score {score} · rank {rank} in class · grade {grade}{' · vetoed (纪律处分)' if vetoed else ''}"
-           + (f" · flags: {', '.join(flags)}" if flags else ""),
-           *_provisional(quarter, as_of_date, is_final),
-           "", "How the score was made (points · component · source):", *lines,
-           f"  {'=':>10}  total {total}"]
+    out = [
+        f"{dept_code} {name} ({dept_class}) — {quarter}",
+        f"score {score} · rank {rank} in class · grade {grade}{' · vetoed (纪律处分)' if vetoed else ''}"
+        + (f" · flags: {', '.join(flags)}" if flags else ""),
+        *_provisional(quarter, as_of_date, is_final),
+        "",
+        "How the score was made (points · component · source):",
+        *lines,
+        f"  {'=':>10}  total {total}",
+    ]
     if decision:
         out += ["", f"Grade decided by: {decision[0]}", f"  {decision[1]}"]
     return "\n".join(out)
@@ -91,26 +95,34 @@ def explain_cadre(cadre_id: str, quarter: str, url: str | None = None) -> str:
         # the current pay result, as dbt computes it for payroll (rule 4): one place for the rule
         pay = conn.execute(
             "select base_pay, multiplier, adjusted_pay, adjustment from intermediate.int_payroll__quarter_adjustments"
-            " where cadre_id = %s and quarter = %s", (cadre_id, quarter),
+            " where cadre_id = %s and quarter = %s",
+            (cadre_id, quarter),
         ).fetchone()
-    out = [f"{cadre_id} {name} — {dept} · {role} — {quarter}",
-           f"grade {grade} (reason: {reason})" + (f" · flags: {', '.join(flags)}" if flags else ""),
-           f"department {dept}: score {dept_score}, grade {dept_grade}",
-           *_provisional(quarter, as_of_date, is_final)]
+    out = [
+        f"{cadre_id} {name} — {dept} · {role} — {quarter}",
+        f"grade {grade} (reason: {reason})" + (f" · flags: {', '.join(flags)}" if flags else ""),
+        f"department {dept}: score {dept_score}, grade {dept_grade}",
+        *_provisional(quarter, as_of_date, is_final),
+    ]
     if individual is not None:
         out += ["", "Individual score (points · component · source):", *lines, f"  {'=':>10}  total {total}"]
     if decision:
         out += ["", f"Grade decided by: {decision[0]}", f"  {decision[1]}"]
     if pay:
         pay_base, multiplier, adjusted, adjustment = pay
-        out += ["", f"Pay (rule 4): base {pay_base} × {multiplier.normalize()} ({grade}) = {adjusted}"
-                    f" (adjustment {adjustment:+})"]
+        out += [
+            "",
+            f"Pay (rule 4): base {pay_base} × {multiplier.normalize()} ({grade}) = {adjusted}"
+            f" (adjustment {adjustment:+})",
+        ]
     if versions:
         out.append("Payroll versions (payroll.quarterly_adjustments):")
-        for version, status, published_at, v_grade, v_multiplier, adjusted_pay, adjustment, delta in versions:
+        for version, _status, published_at, v_grade, _v_multiplier, adjusted_pay, adjustment, delta in versions:
             when = f"published {published_at:%Y-%m-%d %H:%M}" if published_at else "draft (not yet published)"
-            out.append(f"  v{version} {when}: grade {v_grade or '— (no longer graded)'}, adjusted pay {adjusted_pay},"
-                       f" adjustment {adjustment:+}, to pay {delta:+}")
+            out.append(
+                f"  v{version} {when}: grade {v_grade or '— (no longer graded)'}, adjusted pay {adjusted_pay},"
+                f" adjustment {adjustment:+}, to pay {delta:+}"
+            )
     elif grade:
         out.append("Payroll: no draft yet (the quarter's last day has not been run)")
     return "\n".join(out)

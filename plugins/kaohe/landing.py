@@ -79,9 +79,11 @@ def size_problem(path: Path) -> str | None:
     size, limit = path.stat().st_size, input_limits().max_file_bytes
     if size <= limit:
         return None
-    return (f"too_large: the file is {megabytes(size)}, more than the {megabytes(limit)} a file may have"
-            " (KAOHE_MAX_FILE_BYTES); check that it is the right file — a day's delivery is far smaller —"
-            " and send it again")
+    return (
+        f"too_large: the file is {megabytes(size)}, more than the {megabytes(limit)} a file may have"
+        " (KAOHE_MAX_FILE_BYTES); check that it is the right file — a day's delivery is far smaller —"
+        " and send it again"
+    )
 
 
 def discover(landing_root: Path, business_date: date, contract: Contract | None = None) -> list[LandingFile]:

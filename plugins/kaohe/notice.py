@@ -29,8 +29,10 @@ TITLE = "安康高新区 日督查日通报"
 
 # 完成进度 is the share of this quarter's increment achieved, so it is negative while the year-to-date
 # value is still below last quarter's cumulative target (every warned item early in a quarter): say so.
-COMPLETION_NOTE = ("完成进度 = (累计完成 − 上季度累计目标) / (本季度累计目标 − 上季度累计目标);"
-                   "为负数表示累计完成尚未达到上季度累计目标,图中不画条形。")
+COMPLETION_NOTE = (
+    "完成进度 = (累计完成 − 上季度累计目标) / (本季度累计目标 − 上季度累计目标);"
+    "为负数表示累计完成尚未达到上季度累计目标,图中不画条形。"
+)
 
 # An open quarter's figures are provisional (issue 13): a line under the subtitle says so; nothing for a final one.
 PROVISIONAL = "进行中（暂定）"
@@ -71,6 +73,7 @@ footer{text-align:center;color:#888;font-size:12px;margin:12px 0 24px}
 
 
 # --- formatting ---------------------------------------------------------------
+
 
 def esc(value: Any) -> str:
     """Escape a data value for HTML text or attribute context ("" for None)."""
@@ -117,8 +120,13 @@ def _fraction(value: Any) -> float:
 
 # --- tables -------------------------------------------------------------------
 
-def _table(headers: list[str], rows: list[list[tuple[str, str]]], row_classes: list[str] | None = None,
-           table_id: str | None = None) -> str:
+
+def _table(
+    headers: list[str],
+    rows: list[list[tuple[str, str]]],
+    row_classes: list[str] | None = None,
+    table_id: str | None = None,
+) -> str:
     """headers: column labels; rows: cells as (text already escaped, css class)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
@@ -135,18 +143,24 @@ def _indicator_table(items: list[dict], table_id: str) -> str:
         return '<p class="empty">无</p>'
     rows, classes = [], []
     for it in items:
-        rows.append([
-            (esc(it.get("dept_name") or it.get("dept_code")), ""),
-            (esc(it.get("subject_name") or it.get("subject")), ""),
-            (esc(it.get("subject")), ""),
-            (esc(pct(it.get("pace"))), "num"),
-            (esc(pct(it.get("time_progress"))), "num"),
-            (esc(pct(it.get("completion"))), "num"),
-            (f"{esc(num(it.get('actual')))} / {esc(num(it.get('target')))}", "num"),
-        ])
+        rows.append(
+            [
+                (esc(it.get("dept_name") or it.get("dept_code")), ""),
+                (esc(it.get("subject_name") or it.get("subject")), ""),
+                (esc(it.get("subject")), ""),
+                (esc(pct(it.get("pace"))), "num"),
+                (esc(pct(it.get("time_progress"))), "num"),
+                (esc(pct(it.get("completion"))), "num"),
+                (f"{esc(num(it.get('actual')))} / {esc(num(it.get('target')))}", "num"),
+            ]
+        )
         classes.append(it.get("state") or "")
-    return _table(["部门", "指标", "指标代码", "进度比(完成/应完成)", "时间进度", "完成进度", "累计完成 / 季度目标"],
-                  rows, classes, table_id)
+    return _table(
+        ["部门", "指标", "指标代码", "进度比(完成/应完成)", "时间进度", "完成进度", "累计完成 / 季度目标"],
+        rows,
+        classes,
+        table_id,
+    )
 
 
 def _project_table(items: list[dict], table_id: str) -> str:
@@ -154,14 +168,16 @@ def _project_table(items: list[dict], table_id: str) -> str:
         return '<p class="empty">无</p>'
     rows = []
     for it in items:
-        rows.append([
-            (esc(it.get("dept_name") or it.get("dept_code")), ""),
-            (esc(it.get("subject_name") or it.get("subject")), ""),
-            (esc(it.get("subject")), ""),
-            (esc(it.get("reference_month")), ""),
-            (esc(points_pct(it.get("target"))), "num"),
-            (esc(points_pct(it.get("actual"))), "num"),
-        ])
+        rows.append(
+            [
+                (esc(it.get("dept_name") or it.get("dept_code")), ""),
+                (esc(it.get("subject_name") or it.get("subject")), ""),
+                (esc(it.get("subject")), ""),
+                (esc(it.get("reference_month")), ""),
+                (esc(points_pct(it.get("target"))), "num"),
+                (esc(points_pct(it.get("actual"))), "num"),
+            ]
+        )
     return _table(["牵头部门", "项目", "项目编号", "考核月份", "计划累计进度", "实际累计进度"], rows, None, table_id)
 
 
@@ -170,16 +186,26 @@ def _ranking_table(groups: list[dict]) -> str:
         return '<p class="empty">无</p>'
     rows = []
     for g in groups:
-        rows.append([
-            (esc(g.get("rank")), "num"),
-            (esc(g.get("group_id")), ""),
-            (esc(g.get("zone_name") or g.get("zone_id")), ""),
-            (f"{esc(g.get('signed'))} / {esc(g.get('target_signed') if g.get('target_signed') is not None else '—')}", "num"),
-            (f"{esc(g.get('cleared'))} / {esc(g.get('target_cleared') if g.get('target_cleared') is not None else '—')}", "num"),
-            (esc(num(g.get("month_score"))), "num"),
-            (esc("、".join(FLAG_LABELS.get(f, f) for f in (g.get("flags") or []))), ""),
-        ])
-    return _table(["名次", "工作组", "片区", "签约 / 目标", "腾空 / 目标", "月度得分", "说明"], rows, None, "ranking-table")
+        rows.append(
+            [
+                (esc(g.get("rank")), "num"),
+                (esc(g.get("group_id")), ""),
+                (esc(g.get("zone_name") or g.get("zone_id")), ""),
+                (
+                    f"{esc(g.get('signed'))} / {esc(g.get('target_signed') if g.get('target_signed') is not None else '—')}",
+                    "num",
+                ),
+                (
+                    f"{esc(g.get('cleared'))} / {esc(g.get('target_cleared') if g.get('target_cleared') is not None else '—')}",
+                    "num",
+                ),
+                (esc(num(g.get("month_score"))), "num"),
+                (esc("、".join(FLAG_LABELS.get(f, f) for f in (g.get("flags") or []))), ""),
+            ]
+        )
+    return _table(
+        ["名次", "工作组", "片区", "签约 / 目标", "腾空 / 目标", "月度得分", "说明"], rows, None, "ranking-table"
+    )
 
 
 FLAG_LABELS = {
@@ -191,9 +217,11 @@ FLAG_LABELS = {
 
 # --- charts (inline SVG) ------------------------------------------------------
 
+
 def fit(text: str, max_px: float, font_px: float = 12) -> str:
     """The text cut with '…' to fit max_px at font_px: SVG text does not wrap, and what overflows the
     chart is clipped. The full names are in the tables next to the charts."""
+
     def width(t: str) -> float:  # CJK and full-width glyphs are about one em, the rest about 0.6 em
         return sum(font_px if ord(c) >= 0x2E80 else font_px * 0.6 for c in t)
 
@@ -205,8 +233,10 @@ def fit(text: str, max_px: float, font_px: float = 12) -> str:
 
 
 def _svg(width: int, height: int, body: str, chart_id: str, title: str) -> str:
-    return (f'<svg id="{esc(chart_id)}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>{body}</svg>')
+    return (
+        f'<svg id="{esc(chart_id)}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}"><title>{esc(title)}</title>{body}</svg>'
+    )
 
 
 # darker than the bar colours: yellow text on white is hard to read
@@ -229,19 +259,31 @@ def progress_chart(items: list[dict]) -> str:
         label = f"{it.get('dept_name') or it.get('dept_code')} · {it.get('subject_name') or it.get('subject')}"
         tp, cp = _fraction(it.get("time_progress")), _fraction(it.get("completion"))
         parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{esc(fit(label, label_w - 10))}</text>')
-        parts.append(f'<rect class="bar-time" x="{label_w}" y="{y + 2}" width="{tp * bar_w:.1f}" height="12" fill="#bdbdbd"/>')
-        parts.append(f'<rect class="bar-done" x="{label_w}" y="{y + 15}" width="{cp * bar_w:.1f}" height="12" fill="{colour}"/>')
+        parts.append(
+            f'<rect class="bar-time" x="{label_w}" y="{y + 2}" width="{tp * bar_w:.1f}" height="12" fill="#bdbdbd"/>'
+        )
+        parts.append(
+            f'<rect class="bar-done" x="{label_w}" y="{y + 15}" width="{cp * bar_w:.1f}" height="12" fill="{colour}"/>'
+        )
         # named figures: two bare percentages side by side do not say which is time and which is work
-        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 12}" fill="#757575">'
-                     f'时间进度 {esc(pct(it.get("time_progress")))}</text>')
+        parts.append(
+            f'<text x="{label_w + bar_w + 6}" y="{y + 12}" fill="#757575">'
+            f"时间进度 {esc(pct(it.get('time_progress')))}</text>"
+        )
         text_colour = TEXT_COLOURS.get(it.get("state"), "#222")
-        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 26}" fill="{text_colour}">'
-                     f'完成进度 {esc(pct(it.get("completion")))}</text>')
+        parts.append(
+            f'<text x="{label_w + bar_w + 6}" y="{y + 26}" fill="{text_colour}">'
+            f"完成进度 {esc(pct(it.get('completion')))}</text>"
+        )
     return _svg(label_w + bar_w + figures_w, height, "".join(parts), "chart-progress", "完成进度与时间进度")
 
 
-FUNNEL_STAGES = [("surveyed", "已摸底", "#90caf9"), ("signed", "已签约", "#42a5f5"),
-                 ("cleared", "已腾空", "#1e88e5"), ("demolished", "已拆除", "#0d47a1")]
+FUNNEL_STAGES = [
+    ("surveyed", "已摸底", "#90caf9"),
+    ("signed", "已签约", "#42a5f5"),
+    ("cleared", "已腾空", "#1e88e5"),
+    ("demolished", "已拆除", "#0d47a1"),
+]
 
 
 def funnel_chart(zones: list[dict]) -> str:
@@ -261,8 +303,10 @@ def funnel_chart(zones: list[dict]) -> str:
             n = int(z.get(key) or 0)
             y = y0 + si * bar_h
             parts.append(f'<text x="{label_w - 6}" y="{y + 11}" text-anchor="end">{label}</text>')
-            parts.append(f'<rect class="funnel-bar" x="{label_w}" y="{y + 1}" width="{bar_w * n / top:.1f}" '
-                         f'height="{bar_h - 2}" fill="{colour}"/>')
+            parts.append(
+                f'<rect class="funnel-bar" x="{label_w}" y="{y + 1}" width="{bar_w * n / top:.1f}" '
+                f'height="{bar_h - 2}" fill="{colour}"/>'
+            )
             parts.append(f'<text x="{label_w + bar_w * n / top + 4:.1f}" y="{y + 11}">{n}</text>')
     return _svg(label_w + bar_w + 60, height, "".join(parts), "chart-funnel", "各片区征迁户数漏斗")
 
@@ -280,12 +324,15 @@ def ranking_chart(groups: list[dict]) -> str:
         width = bar_w * float(min(max(score, Decimal(0)), Decimal(100))) / 100
         label = f"{g.get('rank')}. {g.get('group_id')} {g.get('zone_name') or g.get('zone_id') or ''}"
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(fit(label, label_w - 10))}</text>')
-        parts.append(f'<rect class="rank-bar" x="{label_w}" y="{y + 3}" width="{width:.1f}" height="14" fill="#2e7d32"/>')
+        parts.append(
+            f'<rect class="rank-bar" x="{label_w}" y="{y + 3}" width="{width:.1f}" height="14" fill="#2e7d32"/>'
+        )
         parts.append(f'<text x="{label_w + width + 4:.1f}" y="{y + 14}">{esc(num(score))}</text>')
     return _svg(label_w + bar_w + 60, height, "".join(parts), "chart-ranking", "征迁工作组月度得分排名")
 
 
 # --- the page -----------------------------------------------------------------
+
 
 def build_notice_html(data: dict) -> str:
     """The notice as an HTML string, from plain data (see fetch_notice_data)."""
@@ -297,9 +344,14 @@ def build_notice_html(data: dict) -> str:
     red = sorted((w for w in indicators if w.get("state") == "red"), key=_pace_key)
     yellow = sorted((w for w in indicators if w.get("state") == "yellow"), key=_pace_key)
     closed = [w for w in indicators if w.get("state") == "closed"]
-    behind = sorted((w for w in projects if w.get("state") == "behind"), key=lambda w: (w.get("dept_code") or "", w.get("subject") or ""))
-    supervision = sorted((w for w in projects if w.get("state") == "supervision_candidate"),
-                         key=lambda w: (w.get("dept_code") or "", w.get("subject") or ""))
+    behind = sorted(
+        (w for w in projects if w.get("state") == "behind"),
+        key=lambda w: (w.get("dept_code") or "", w.get("subject") or ""),
+    )
+    supervision = sorted(
+        (w for w in projects if w.get("state") == "supervision_candidate"),
+        key=lambda w: (w.get("dept_code") or "", w.get("subject") or ""),
+    )
     groups = sorted(data.get("groups") or [], key=lambda g: (g.get("rank") or 0, g.get("group_id") or ""))
     month = data.get("month") or bd_text[:7]
     missing = data.get("missing_submissions") or []
@@ -308,44 +360,94 @@ def build_notice_html(data: dict) -> str:
     if period and not period.get("is_final"):
         as_of = period["as_of_date"]
         as_of_text = as_of.isoformat() if isinstance(as_of, date) else str(as_of)
-        provisional = (f'<div class="provisional" id="provisional">本季度（{esc(period["quarter"])}）'
-                       f'截至 {esc(as_of_text)}，{PROVISIONAL}</div>')
+        provisional = (
+            f'<div class="provisional" id="provisional">本季度（{esc(period["quarter"])}）'
+            f"截至 {esc(as_of_text)}，{PROVISIONAL}</div>"
+        )
 
     summary = "".join(
         f'<div class="card {cls}"><b>{n}</b>{esc(label)}</div>'
         for n, label, cls in [
-            (len(red), "红色预警指标", "red"), (len(yellow), "黄色预警指标", "yellow"),
-            (len(closed), "已销号指标", "green"), (len(behind), "进度滞后项目", "yellow"),
-            (len(supervision), "拟督办项目", "red"), (len(missing), "未按时报送", ""),
+            (len(red), "红色预警指标", "red"),
+            (len(yellow), "黄色预警指标", "yellow"),
+            (len(closed), "已销号指标", "green"),
+            (len(behind), "进度滞后项目", "yellow"),
+            (len(supervision), "拟督办项目", "red"),
+            (len(missing), "未按时报送", ""),
         ]
     )
-    missing_html = ('<p class="empty">全部按时报送</p>' if not missing else _table(
-        ["部门", "报送内容", "最近一次报送"],
-        [[(esc(m.get("dept_name") or m.get("dept_code")), ""), (esc(KIND_LABELS.get(m.get("kind"), m.get("kind"))), ""),
-          (esc(m.get("last_arrived_on") or "从未报送"), "")] for m in missing],
-        None, "missing-table"))
+    missing_html = (
+        '<p class="empty">全部按时报送</p>'
+        if not missing
+        else _table(
+            ["部门", "报送内容", "最近一次报送"],
+            [
+                [
+                    (esc(m.get("dept_name") or m.get("dept_code")), ""),
+                    (esc(KIND_LABELS.get(m.get("kind"), m.get("kind"))), ""),
+                    (esc(m.get("last_arrived_on") or "从未报送"), ""),
+                ]
+                for m in missing
+            ],
+            None,
+            "missing-table",
+        )
+    )
 
     failures = data.get("failures") or []
-    failures_html = ('<p class="empty">昨日数据处理无故障</p>' if not failures else _table(
-        ["时间", "流程", "环节", "业务日期", "原因"],
-        [[(esc(f"{f['failed_at']:%m-%d %H:%M}" if isinstance(f.get("failed_at"), datetime) else f.get("failed_at")), ""),
-          (esc(f.get("dag_id")), ""), (esc(f.get("task_id") or "整次运行"), ""), (esc(f.get("business_date") or ""), ""),
-          (esc(_first_line(f.get("error"))), "")] for f in failures],
-        None, "failures-table"))
+    failures_html = (
+        '<p class="empty">昨日数据处理无故障</p>'
+        if not failures
+        else _table(
+            ["时间", "流程", "环节", "业务日期", "原因"],
+            [
+                [
+                    (
+                        esc(
+                            f"{f['failed_at']:%m-%d %H:%M}"
+                            if isinstance(f.get("failed_at"), datetime)
+                            else f.get("failed_at")
+                        ),
+                        "",
+                    ),
+                    (esc(f.get("dag_id")), ""),
+                    (esc(f.get("task_id") or "整次运行"), ""),
+                    (esc(f.get("business_date") or ""), ""),
+                    (esc(_first_line(f.get("error"))), ""),
+                ]
+                for f in failures
+            ],
+            None,
+            "failures-table",
+        )
+    )
 
     sections = [
         ("summary", "一、今日概况", f'<div class="summary">{summary}</div>'),
-        ("red", f"二、红色预警指标(进度比低于{esc(pct(data.get('red_pace'), 0)) if data.get('red_pace') is not None else '红色阈值'})",
-         _indicator_table(red, "red-table")),
-        ("yellow", f"三、黄色预警指标(进度比低于{esc(pct(data.get('yellow_pace'), 0)) if data.get('yellow_pace') is not None else '黄色阈值'})",
-         _indicator_table(yellow, "yellow-table")),
-        ("chart-progress-section", "四、预警指标完成进度与时间进度对比",
-         progress_chart(red + yellow) + (f'<p class="note">{esc(COMPLETION_NOTE)}</p>' if red or yellow else "")),
+        (
+            "red",
+            f"二、红色预警指标(进度比低于{esc(pct(data.get('red_pace'), 0)) if data.get('red_pace') is not None else '红色阈值'})",
+            _indicator_table(red, "red-table"),
+        ),
+        (
+            "yellow",
+            f"三、黄色预警指标(进度比低于{esc(pct(data.get('yellow_pace'), 0)) if data.get('yellow_pace') is not None else '黄色阈值'})",
+            _indicator_table(yellow, "yellow-table"),
+        ),
+        (
+            "chart-progress-section",
+            "四、预警指标完成进度与时间进度对比",
+            progress_chart(red + yellow) + (f'<p class="note">{esc(COMPLETION_NOTE)}</p>' if red or yellow else ""),
+        ),
         ("supervision", "五、拟督办重点项目(连续两个月滞后)", _project_table(supervision, "supervision-table")),
         ("behind", "六、进度滞后重点项目", _project_table(behind, "behind-table")),
-        ("ranking", f"七、征迁工作组月度排名({esc(month)})",
-         _ranking_table(groups) + ranking_chart(groups)
-         + '<p class="note">本月尚未结束的,按截至通报日的台账计算;目标为0或未下达的按完成计。</p>'),
+        (
+            "ranking",
+            f"七、征迁工作组月度排名({esc(month)})",
+            _ranking_table(groups)
+            + ranking_chart(groups)
+            + '<p class="note">本月尚未结束的,按截至通报日的台账计算;目标为0或未下达的按完成计。</p>',
+        ),
         ("funnel", f"八、各片区征迁户数漏斗({esc(month)})", funnel_chart(data.get("funnel") or [])),
         ("submissions", "九、报送情况", missing_html),
         ("failures", "十、昨日数据处理故障(运维)", failures_html),
@@ -377,59 +479,97 @@ def _pace_key(w: dict):
 
 # --- data ---------------------------------------------------------------------
 
+
 def _rows(conn, query: str, params: tuple) -> list[dict]:
     cur = conn.execute(query, params)
     names = [d.name for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
 
 
 def fetch_notice_data(conn, business_date: date) -> dict:
     """The notice's data from the marts: plain dicts and lists."""
     month = business_date.strftime("%Y-%m")
-    warnings = _rows(conn, """
+    warnings = _rows(
+        conn,
+        """
         select item_type, dept_code, dept_name, subject, subject_name, state, pace, time_progress,
                completion, expected, actual, target, reference_month
         from marts.daily_warnings where business_date = %s
-        order by item_type, dept_code, subject""", (business_date,))
+        order by item_type, dept_code, subject""",
+        (business_date,),
+    )
     # the month's 征迁 as the date saw it (daily_demolition_groups keeps each date run's rows; the
     # demolition marts hold the latest build, the high-water mark's, which a rerun date is not)
-    groups = _rows(conn, """
+    groups = _rows(
+        conn,
+        """
         select group_id, zone_id, zone_name, signed, cleared, target_signed, target_cleared,
                month_score, rank, flags
         from marts.daily_demolition_groups where business_date = %s
-        order by rank, group_id""", (business_date,))
-    funnel_rows = _rows(conn, """
+        order by rank, group_id""",
+        (business_date,),
+    )
+    funnel_rows = _rows(
+        conn,
+        """
         select zone_id, max(zone_name) as zone_name, sum(households) as surveyed, sum(signed) as signed,
                sum(cleared) as cleared, sum(demolished) as demolished
         from marts.daily_demolition_groups where business_date = %s
-        group by zone_id order by zone_id""", (business_date,))
-    missing = _rows(conn, """
+        group by zone_id order by zone_id""",
+        (business_date,),
+    )
+    missing = _rows(
+        conn,
+        """
         select dept_code, dept_name, kind, last_arrived_on
         from marts.submission_completeness where business_date = %s and not arrived
-        order by kind, dept_code""", (business_date,))
+        order by kind, dept_code""",
+        (business_date,),
+    )
     # what failed in the runs for the previous business date (or, undated, during that day): operators read this first
-    failures = _rows(conn, """
+    failures = _rows(
+        conn,
+        """
         select failed_at, dag_id, task_id, business_date::text as business_date, error
         from ops.run_failures
         where final  -- attempts that Airflow retried are in ops.run_failures too, not in the notice
           and (business_date = %s::date - 1
                or (business_date is null and failed_at >= %s::date - 1 and failed_at < %s::date))
-        order by failed_at""", (business_date, business_date, business_date))
+        order by failed_at""",
+        (business_date, business_date, business_date),
+    )
     # the thresholds in force on the day, for the section titles (rules are data)
-    params = {r["param"]: r["value"] for r in _rows(conn, """
+    params = {
+        r["param"]: r["value"]
+        for r in _rows(
+            conn,
+            """
         select distinct on (param) param, value from rules.rule_parameters
         where param in ('red_pace', 'yellow_pace') and effective_from <= %s
-        order by param, effective_from desc""", (business_date,))}
+        order by param, effective_from desc""",
+            (business_date,),
+        )
+    }
     # the business date's quarter as of that date (the notice is the date's, also when a past date is rerun
     # and the marts are as of a later high-water mark): final once the date is its last day
     quarter = f"{business_date.year}Q{(business_date.month - 1) // 3 + 1}"
-    period = _rows(conn, "select %s::text as quarter, %s::date as as_of_date,"
-                         " %s::date >= ingest.quarter_end(%s) as is_final", (quarter, business_date, business_date, quarter))
-    return {"business_date": business_date, "month": month, "warnings": warnings, "groups": groups,
-            "period": period[0] if period else None,
-            "red_pace": params.get("red_pace"), "yellow_pace": params.get("yellow_pace"),
-            "funnel": list(OrderedDict((r["zone_id"], r) for r in funnel_rows).values()),
-            "missing_submissions": missing, "failures": failures}
+    period = _rows(
+        conn,
+        "select %s::text as quarter, %s::date as as_of_date, %s::date >= ingest.quarter_end(%s) as is_final",
+        (quarter, business_date, business_date, quarter),
+    )
+    return {
+        "business_date": business_date,
+        "month": month,
+        "warnings": warnings,
+        "groups": groups,
+        "period": period[0] if period else None,
+        "red_pace": params.get("red_pace"),
+        "yellow_pace": params.get("yellow_pace"),
+        "funnel": list(OrderedDict((r["zone_id"], r) for r in funnel_rows).values()),
+        "missing_submissions": missing,
+        "failures": failures,
+    }
 
 
 def render_notice(business_date: date, url: str | None = None, out_dir: Path | None = None) -> Path:

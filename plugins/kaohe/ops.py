@@ -26,12 +26,20 @@ def _business_date(context) -> str | None:
         run = context.get("dag_run")
         explicit = params.get("business_date") or (getattr(run, "conf", None) or {}).get("business_date")
         return business_date_of(context.get("logical_date") or getattr(run, "logical_date", None), explicit).isoformat()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a failure callback: an unreadable date is recorded as none, not raised
         return None
 
 
-def record_failure(dag_id: str, run_id: str, task_id: str | None, business_date: str | None, error: str,
-                   url: str | None = None, final: bool = True, wait_seconds: float = 60) -> None:
+def record_failure(
+    dag_id: str,
+    run_id: str,
+    task_id: str | None,
+    business_date: str | None,
+    error: str,
+    url: str | None = None,
+    final: bool = True,
+    wait_seconds: float = 60,
+) -> None:
     """Record (and, when final, notify) a failure. The warehouse may be the thing that failed —
     restarting, say — so recording waits for it to answer again, up to `wait_seconds`."""
     import time
@@ -58,8 +66,15 @@ def record_failure(dag_id: str, run_id: str, task_id: str | None, business_date:
                 raise
             time.sleep(1)
     if final:
-        notify({"dag_id": dag_id, "run_id": run_id, "task_id": task_id, "business_date": business_date,
-                "error": error[:1000]})
+        notify(
+            {
+                "dag_id": dag_id,
+                "run_id": run_id,
+                "task_id": task_id,
+                "business_date": business_date,
+                "error": error[:1000],
+            }
+        )
 
 
 def notify(event: dict) -> None:
@@ -69,8 +84,9 @@ def notify(event: dict) -> None:
         log.error("kaohe failure (no notifier configured): %s", event)
         return
     if hook:
-        request = urllib.request.Request(hook, data=json.dumps(event, ensure_ascii=False).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            hook, data=json.dumps(event, ensure_ascii=False).encode(), headers={"Content-Type": "application/json"}
+        )
         try:
             urllib.request.urlopen(request, timeout=10).close()
         except OSError as exc:
@@ -84,8 +100,10 @@ def _mail(to: str, event: dict, current: Settings) -> None:
     from email.message import EmailMessage
 
     message = EmailMessage()
-    message["Subject"] = (f"[kaohe] {event.get('dag_id')} failed"
-                          f"{' at ' + event['task_id'] if event.get('task_id') else ''} ({event.get('business_date')})")
+    message["Subject"] = (
+        f"[kaohe] {event.get('dag_id')} failed"
+        f"{' at ' + event['task_id'] if event.get('task_id') else ''} ({event.get('business_date')})"
+    )
     message["From"] = current.smtp_from
     message["To"] = to
     message.set_content(json.dumps(event, ensure_ascii=False, indent=2))
@@ -109,7 +127,7 @@ def record_task_failure(context, final: bool = True) -> None:
             error=f"{type(error).__name__}: {error}" if error else "unknown error",
             final=final,
         )
-    except Exception:  # noqa: BLE001 - never mask the task's own failure
+    except Exception:  # never mask the task's own failure
         log.exception("could not record the failure in ops.run_failures")
 
 
@@ -131,7 +149,7 @@ def record_dag_failure(context) -> None:
             business_date=_business_date(context),
             error=f"DAG run failed ({reason}); failed tasks: {', '.join(failed) or 'none recorded'}",
         )
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("could not record the DAG failure in ops.run_failures")
 
 
@@ -143,7 +161,13 @@ def _failed_tasks(run_id: str | None, url: str | None = None) -> list[str]:
         return []
     try:
         with connect(url) as conn:
-            return [t for (t,) in conn.execute("select distinct task_id from ops.run_failures"
-                                               " where run_id = %s and task_id is not null and final order by 1", (run_id,))]
-    except Exception:  # noqa: BLE001
+            return [
+                t
+                for (t,) in conn.execute(
+                    "select distinct task_id from ops.run_failures"
+                    " where run_id = %s and task_id is not null and final order by 1",
+                    (run_id,),
+                )
+            ]
+    except Exception:  # noqa: BLE001 - a failure callback: the warehouse may be what failed
         return []

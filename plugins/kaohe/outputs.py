@@ -34,8 +34,12 @@ def warehouse_key(url: str) -> str | None:
     parts = urlsplit(url)
     host, port, database = parts.hostname or "localhost", parts.port or 5432, database_name(url)
     embedded = EmbeddedWarehouse.default()
-    if (host in ("127.0.0.1", "localhost") and database == DB_NAME and embedded.port_file.exists()
-            and port == embedded.port):
+    if (
+        host in ("127.0.0.1", "localhost")
+        and database == DB_NAME
+        and embedded.port_file.exists()
+        and port == embedded.port
+    ):
         return None
     raw = f"{host}_{port}_{database}"
     key = f"{_safe(host, '.-')}_{port}_{_safe(database, '._-')}"

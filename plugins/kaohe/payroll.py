@@ -196,13 +196,17 @@ def refresh_drafts(business_date: date, url: str | None = None) -> dict:
 
     with connect(url) as conn, conn.transaction():
         _lock(conn)
-        conn.execute("insert into payroll.run_dates (business_date) values (%s)"
-                     " on conflict (business_date) do update set refreshed_at = clock_timestamp()", (business_date,))
+        conn.execute(
+            "insert into payroll.run_dates (business_date) values (%s)"
+            " on conflict (business_date) do update set refreshed_at = clock_timestamp()",
+            (business_date,),
+        )
         conn.execute("delete from payroll.quarterly_adjustments where status = 'draft'")
         conn.execute(REFRESH_SQL)
         drafts = conn.execute(
             "select quarter, version, count(*) from payroll.quarterly_adjustments where status = 'draft'"
-            " group by quarter, version order by quarter").fetchall()
+            " group by quarter, version order by quarter"
+        ).fetchall()
     return {"payroll_drafts": {q: {"version": v, "rows": n} for q, v, n in drafts}}
 
 
@@ -218,29 +222,55 @@ def publish(quarter: str, url: str | None = None, dry_run: bool = False) -> Publ
         (last_day,) = conn.execute("select ingest.quarter_end(%s)", (quarter,)).fetchone()
         latest_run = high_water_mark(conn)
         if latest_run is None or latest_run < last_day:
-            raise PublishError(f"{quarter} cannot be published: its last day {last_day} has not been run"
-                               f" (latest business date run: {latest_run or 'none'})")
+            raise PublishError(
+                f"{quarter} cannot be published: its last day {last_day} has not been run"
+                f" (latest business date run: {latest_run or 'none'})"
+            )
         if dry_run:
-            published = conn.execute("select version, delta_to_pay from payroll.quarterly_adjustments"
-                                     " where quarter = %s and status = 'draft'", (quarter,)).fetchall()
+            published = conn.execute(
+                "select version, delta_to_pay from payroll.quarterly_adjustments"
+                " where quarter = %s and status = 'draft'",
+                (quarter,),
+            ).fetchall()
         else:
             published = conn.execute(
                 """update payroll.quarterly_adjustments set status = 'published', published_at = now()
                    where quarter = %s and status = 'draft'
-                   returning version, delta_to_pay""", (quarter,)).fetchall()
+                   returning version, delta_to_pay""",
+                (quarter,),
+            ).fetchall()
         if not published:
-            (current,) = conn.execute("select max(version) from payroll.publications where quarter = %s",
-                                      (quarter,)).fetchone()
+            (current,) = conn.execute(
+                "select max(version) from payroll.publications where quarter = %s", (quarter,)
+            ).fetchone()
             state = f"version {current} is current" if current else "no cadre was graded"
-            return Publication(quarter, None, 0, Decimal(0),
-                               f"nothing to publish for {quarter}: nothing changed since the last publication ({state})")
+            return Publication(
+                quarter,
+                None,
+                0,
+                Decimal(0),
+                f"nothing to publish for {quarter}: nothing changed since the last publication ({state})",
+            )
         version = published[0][0]
         total = sum((delta for _, delta in published), Decimal(0))
         if dry_run:
-            return Publication(quarter, None, len(published), total,
-                               f"dry run: would publish {quarter} version {version}: {len(published)} rows,"
-                               f" delta_to_pay total {total:+,} yuan")
-        conn.execute("insert into payroll.publications (quarter, version, rows, total_delta, published_at)"
-                     " values (%s, %s, %s, %s, now())", (quarter, version, len(published), total))
-    return Publication(quarter, version, len(published), total,
-                       f"published {quarter} version {version}: {len(published)} rows, delta_to_pay total {total:+,} yuan")
+            return Publication(
+                quarter,
+                None,
+                len(published),
+                total,
+                f"dry run: would publish {quarter} version {version}: {len(published)} rows,"
+                f" delta_to_pay total {total:+,} yuan",
+            )
+        conn.execute(
+            "insert into payroll.publications (quarter, version, rows, total_delta, published_at)"
+            " values (%s, %s, %s, %s, now())",
+            (quarter, version, len(published), total),
+        )
+    return Publication(
+        quarter,
+        version,
+        len(published),
+        total,
+        f"published {quarter} version {version}: {len(published)} rows, delta_to_pay total {total:+,} yuan",
+    )

@@ -63,8 +63,10 @@ def validate(business_date: date, url: str | None = None) -> dict:
     with writer_lock("validate", business_date, url):
         results = validate_date(business_date, url)
     return {
-        "kinds": {r.kind: {"rows_read": r.rows_read, "rows_quarantined": r.rows_quarantined, "rules": r.failed_rules}
-                  for r in results},
+        "kinds": {
+            r.kind: {"rows_read": r.rows_read, "rows_quarantined": r.rows_quarantined, "rules": r.failed_rules}
+            for r in results
+        },
         "data_docs": str(index_page(business_date, url)) if results else None,
     }
 
@@ -105,10 +107,17 @@ def publish(quarter: str, dry_run: bool = False, url: str | None = None) -> dict
                 mark = high_water_mark(conn)  # as every build: the warehouse as of its high-water mark
             rebuilt = build(url, business_date=mark.isoformat(), select="cadre_annual_results")
             if not rebuilt.success:
-                raise TransformError(f"{publication.message}, but cadre_annual_results could not be rebuilt: "
-                                     + "; ".join(rebuilt.failures[:3]))
-    return {"quarter": publication.quarter, "version": publication.version, "rows": publication.rows,
-            "total_delta": str(publication.total_delta), "message": publication.message}
+                raise TransformError(
+                    f"{publication.message}, but cadre_annual_results could not be rebuilt: "
+                    + "; ".join(rebuilt.failures[:3])
+                )
+    return {
+        "quarter": publication.quarter,
+        "version": publication.version,
+        "rows": publication.rows,
+        "total_delta": str(publication.total_delta),
+        "message": publication.message,
+    }
 
 
 def notice(business_date: date, url: str | None = None) -> dict:
@@ -139,6 +148,14 @@ def summary(business_date: date, url: str | None = None) -> dict:
     return {
         "business_date": business_date.isoformat(),
         "data_docs": str(docs) if docs.exists() else None,
-        "kinds": {k: {"files": f, "files_rejected": fr, "rows_read": int(r), "rows_loaded": int(l), "rows_quarantined": int(q)}
-                  for k, f, fr, r, l, q in rows},
+        "kinds": {
+            k: {
+                "files": f,
+                "files_rejected": fr,
+                "rows_read": int(r),
+                "rows_loaded": int(loaded),
+                "rows_quarantined": int(q),
+            }
+            for k, f, fr, r, loaded, q in rows
+        },
     }

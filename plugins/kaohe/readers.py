@@ -60,8 +60,9 @@ def detect_encoding(path: Path) -> str:
         if not head:
             raise FileRejected("empty: the file is 0 bytes")
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise FileRejected("encoding: the file is UTF-16 text (Excel's 'Unicode text'); save it as CSV UTF-8"
-                               " and send it again")
+            raise FileRejected(
+                "encoding: the file is UTF-16 text (Excel's 'Unicode text'); save it as CSV UTF-8 and send it again"
+            )
         if b"\x00" in head:
             raise FileRejected("not_text: the file contains binary data (NUL bytes); send a CSV text file")
     for encoding in ENCODINGS:
@@ -77,9 +78,13 @@ def detect_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             if head.startswith(codecs.BOM_UTF8):
                 # marked UTF-8 but not UTF-8: read as GB18030, the mark would become part of the first column's name
-                raise FileRejected("encoding: the file starts with a UTF-8 mark (BOM) but is not UTF-8 text (GBK"
-                                   " after the mark?); save it as CSV UTF-8 and send it again") from None
-    raise FileRejected("encoding: the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 and send it again")
+                raise FileRejected(
+                    "encoding: the file starts with a UTF-8 mark (BOM) but is not UTF-8 text (GBK"
+                    " after the mark?); save it as CSV UTF-8 and send it again"
+                ) from None
+    raise FileRejected(
+        "encoding: the file is neither UTF-8 nor GB18030/GBK text; save it as CSV UTF-8 and send it again"
+    )
 
 
 def map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[str | None], list[str]]:
@@ -89,9 +94,11 @@ def map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[s
         named -= 1  # trailing blank cells (a formatted column, a trailing separator) are no columns
     limit = input_limits().max_columns
     if named > limit:
-        raise FileRejected(f"too_many_columns: the header has {named:,} columns, more than the {limit:,} a file may"
-                           f" have (KAOHE_MAX_COLUMNS); a {kind} file has {len(contract.kinds[kind].column_names)}"
-                           " — check that it is the right file")
+        raise FileRejected(
+            f"too_many_columns: the header has {named:,} columns, more than the {limit:,} a file may"
+            f" have (KAOHE_MAX_COLUMNS); a {kind} file has {len(contract.kinds[kind].column_names)}"
+            " — check that it is the right file"
+        )
     mapping = contract.header_map(kind)
     targets: list[str | None] = []
     seen: set[str] = set()
@@ -114,8 +121,9 @@ def map_header(header: list[str], contract: Contract, kind: str) -> tuple[list[s
     return targets, [c for c in targets if c]
 
 
-def _rows(records: Iterator[list], targets: list[str | None], header: list[str], first_number: int,
-          strict_width: bool = True) -> Iterator[Row]:
+def _rows(
+    records: Iterator[list], targets: list[str | None], header: list[str], first_number: int, strict_width: bool = True
+) -> Iterator[Row]:
     """Records → rows. ``strict_width``: a CSV record must have the header's
     field count; an xlsx row may leave trailing cells out (Excel does)."""
     width = len(targets)
@@ -147,16 +155,20 @@ def _bounded_lines(fh, limit: int) -> Iterator[str]:
     (or with thousands of columns on a line) is rejected instead of being held in memory whole."""
     for number, line in enumerate(iter(lambda: fh.readline(limit + 2), ""), 1):
         if len(line) > limit and len(line.rstrip("\r\n")) > limit:
-            raise FileRejected(f"line_too_long: line {number:,} of the file is longer than {limit:,} characters"
-                               " (KAOHE_MAX_FIELD_CHARS); check that the file is a CSV export with one row"
-                               " per line")
+            raise FileRejected(
+                f"line_too_long: line {number:,} of the file is longer than {limit:,} characters"
+                " (KAOHE_MAX_FIELD_CHARS); check that the file is a CSV export with one row"
+                " per line"
+            )
         yield line
 
 
 def _field_too_large(line: int, limit: int) -> FileRejected:
-    return FileRejected(f"field_too_large: a value starting near line {line:,} is longer than {limit:,} characters"
-                        " (KAOHE_MAX_FIELD_CHARS) — often a quote (\") that is never closed; fix the quotes"
-                        " and send the file again")
+    return FileRejected(
+        f"field_too_large: a value starting near line {line:,} is longer than {limit:,} characters"
+        ' (KAOHE_MAX_FIELD_CHARS) — often a quote (") that is never closed; fix the quotes'
+        " and send the file again"
+    )
 
 
 def open_csv(path: Path, contract: Contract, kind: str) -> OpenedFile:
@@ -216,8 +228,10 @@ def _cell_text(value) -> str | None:
 
 
 def _unreadable_xlsx(exc: Exception) -> FileRejected:
-    return FileRejected(f"unreadable: the .xlsx file cannot be read ({type(exc).__name__}); open it in Excel,"
-                        " save it again as .xlsx and send it again")
+    return FileRejected(
+        f"unreadable: the .xlsx file cannot be read ({type(exc).__name__}); open it in Excel,"
+        " save it again as .xlsx and send it again"
+    )
 
 
 def _check_unpacked_size(path: Path, limit: int) -> None:
@@ -229,9 +243,11 @@ def _check_unpacked_size(path: Path, limit: int) -> None:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise _unreadable_xlsx(exc) from None
     if unpacked > limit:
-        raise FileRejected(f"too_large: the .xlsx file unpacks to {megabytes(unpacked)}, more than the"
-                           f" {megabytes(limit)} a file may have (KAOHE_MAX_FILE_BYTES); check that it is the"
-                           " right file and that its first sheet holds only the day's rows")
+        raise FileRejected(
+            f"too_large: the .xlsx file unpacks to {megabytes(unpacked)}, more than the"
+            f" {megabytes(limit)} a file may have (KAOHE_MAX_FILE_BYTES); check that it is the"
+            " right file and that its first sheet holds only the day's rows"
+        )
 
 
 def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
@@ -243,14 +259,14 @@ def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
     _check_unpacked_size(path, limits.max_file_bytes)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a third-party parser of whatever was sent: any fault is the file's
+    except Exception as exc:  # noqa: BLE001 - a third-party parser of whatever was sent: any fault is the file's
         raise _unreadable_xlsx(exc) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # rows as written: a stated A1:XFD1048576 must not pad every row
         records = sheet.iter_rows(values_only=True)
         header_cells = next(records, None)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the same parser, reading the first row
         workbook.close()
         raise _unreadable_xlsx(exc) from None
     if header_cells is None:
@@ -260,8 +276,10 @@ def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
     def text(cells) -> list[str | None]:
         values = [_cell_text(c) for c in cells]
         if any(v is not None and len(v) > limits.max_field_chars for v in values):
-            raise FileRejected(f"field_too_large: a cell holds more than {limits.max_field_chars:,} characters"
-                               " (KAOHE_MAX_FIELD_CHARS); check that it is the right file")
+            raise FileRejected(
+                f"field_too_large: a cell holds more than {limits.max_field_chars:,} characters"
+                " (KAOHE_MAX_FIELD_CHARS); check that it is the right file"
+            )
         return values
 
     try:
@@ -278,7 +296,7 @@ def open_xlsx(path: Path, contract: Contract, kind: str) -> OpenedFile:
                     record = next(records)
                 except StopIteration:
                     return
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - the same parser, reading later rows
                     raise _unreadable_xlsx(exc) from None
                 yield text(record)
         finally:

@@ -60,8 +60,11 @@ class LandingFolderSensor(BaseSensorOperator):
         from airflow.providers.standard.triggers.file import FileTrigger
 
         self.log.info("waiting up to %ss for %s (deferred to the triggerer)", self.timeout, target)
-        self.defer(trigger=FileTrigger(filepath=str(target), poke_interval=self.poke_interval),
-                   method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
+        self.defer(
+            trigger=FileTrigger(filepath=str(target), poke_interval=self.poke_interval),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
 
     def execute_complete(self, context, event=None) -> None:
         self.log.info("landing arrived: %s", self._target(context))

@@ -12,10 +12,11 @@ The helpers below (``project_root()``, ``state_dir()``, ``input_limits()`` …) 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 BUSINESS_TZ = "Asia/Shanghai"  # the business date is China's date
 
@@ -25,6 +26,7 @@ class SettingsError(ValueError):
 
 
 # --- parsers: (variable, text) -> value; the text is never empty (empty counts as unset) -----------------------
+
 
 def _text(name: str, text: str) -> str:
     return text
@@ -79,13 +81,15 @@ def _flag(name: str, text: str) -> bool:
 
 def _cron(name: str, text: str) -> str:
     if len(text.split()) != 5:
-        raise SettingsError(f"{name} must be a cron expression of 5 fields (minute hour day month weekday),"
-                            f" not {text!r}")
+        raise SettingsError(
+            f"{name} must be a cron expression of 5 fields (minute hour day month weekday), not {text!r}"
+        )
     return text.strip()
 
 
-def _setting(env: str, doc: str, default: Any = None, parse: Callable[[str, str], Any] = _text,
-             secret: bool = False) -> Any:
+def _setting(
+    env: str, doc: str, default: Any = None, parse: Callable[[str, str], Any] = _text, secret: bool = False
+) -> Any:
     """A field read from ``env``; ``default`` is a value, or a function of the fields before it."""
     return field(repr=not secret, metadata={"env": env, "doc": doc, "default": default, "parse": parse})
 
@@ -107,53 +111,79 @@ class Settings:
     """Every KAOHE_* variable Kaohe reads (fields in dependency order: a default may use the ones above it)."""
 
     # where things live
-    project_root: Path = _setting("KAOHE_PROJECT_ROOT", "the checkout (dags/, dbt_project/)",
-                                  _find_project_root, _resolved)
-    home: Path = _setting("KAOHE_HOME", "the state folder: embedded warehouse, Airflow home, dbt target, outputs",
-                          lambda v: (v["project_root"] / ".kaohe").resolve(), _resolved)
-    dbt_project_dir: Path = _setting("KAOHE_DBT_PROJECT_DIR", "the dbt project Kaohe builds",
-                                     lambda v: v["project_root"] / "dbt_project", _path)
-    contract: Path | None = _setting("KAOHE_CONTRACT", "the data contract; unset: plugins/kaohe/contract.yml",
-                                     parse=_path)
-    landing: Path | None = _setting("KAOHE_LANDING", "the landing root (a run's `landing` param overrides it)",
-                                    parse=_path)
-    reports: Path | None = _setting("KAOHE_REPORTS", "the reports folder whatever the warehouse; unset: the"
-                                    " warehouse's own (kaohe.outputs)", parse=_path)
+    project_root: Path = _setting(
+        "KAOHE_PROJECT_ROOT", "the checkout (dags/, dbt_project/)", _find_project_root, _resolved
+    )
+    home: Path = _setting(
+        "KAOHE_HOME",
+        "the state folder: embedded warehouse, Airflow home, dbt target, outputs",
+        lambda v: (v["project_root"] / ".kaohe").resolve(),
+        _resolved,
+    )
+    dbt_project_dir: Path = _setting(
+        "KAOHE_DBT_PROJECT_DIR", "the dbt project Kaohe builds", lambda v: v["project_root"] / "dbt_project", _path
+    )
+    contract: Path | None = _setting(
+        "KAOHE_CONTRACT", "the data contract; unset: plugins/kaohe/contract.yml", parse=_path
+    )
+    landing: Path | None = _setting(
+        "KAOHE_LANDING", "the landing root (a run's `landing` param overrides it)", parse=_path
+    )
+    reports: Path | None = _setting(
+        "KAOHE_REPORTS",
+        "the reports folder whatever the warehouse; unset: the warehouse's own (kaohe.outputs)",
+        parse=_path,
+    )
     # the warehouse
-    warehouse_url: str | None = _setting("KAOHE_WAREHOUSE_URL", "the warehouse's PostgreSQL URL; unset: the"
-                                         " embedded warehouse", secret=True)
-    pg_bindir: Path | None = _setting("KAOHE_PG_BINDIR", "the PostgreSQL binaries of the embedded warehouse;"
-                                      " unset: found (system, then pgserver's)", parse=_path)
-    bi_password: str | None = _setting("KAOHE_BI_PASSWORD", "kaohe_bi's password (wins over the generated one)",
-                                       secret=True)
-    payroll_password: str | None = _setting("KAOHE_PAYROLL_PASSWORD", "kaohe_payroll's password (wins over the"
-                                            " generated one)", secret=True)
-    writer_lock_timeout: float = _setting("KAOHE_WRITER_LOCK_TIMEOUT", "seconds a writer waits while another"
-                                          " one writes to the warehouse", 3600.0, _seconds)
+    warehouse_url: str | None = _setting(
+        "KAOHE_WAREHOUSE_URL", "the warehouse's PostgreSQL URL; unset: the embedded warehouse", secret=True
+    )
+    pg_bindir: Path | None = _setting(
+        "KAOHE_PG_BINDIR",
+        "the PostgreSQL binaries of the embedded warehouse; unset: found (system, then pgserver's)",
+        parse=_path,
+    )
+    bi_password: str | None = _setting(
+        "KAOHE_BI_PASSWORD", "kaohe_bi's password (wins over the generated one)", secret=True
+    )
+    payroll_password: str | None = _setting(
+        "KAOHE_PAYROLL_PASSWORD", "kaohe_payroll's password (wins over the generated one)", secret=True
+    )
+    writer_lock_timeout: float = _setting(
+        "KAOHE_WRITER_LOCK_TIMEOUT",
+        "seconds a writer waits while another one writes to the warehouse",
+        3600.0,
+        _seconds,
+    )
     # the schedule and the tasks
     daily_cutoff: str = _setting("KAOHE_DAILY_CUTOFF", "cron of kaohe_daily in China time", "0 20 * * *", _cron)
-    landing_wait_seconds: int = _setting("KAOHE_LANDING_WAIT_SECONDS", "how long wait_for_landing waits after"
-                                         " the cut-off", 2 * 3600, _whole)
-    landing_ready_marker: bool = _setting("KAOHE_LANDING_READY_MARKER", "wait for <landing>/<date>/_READY"
-                                          " instead of the first file", False, _flag)
+    landing_wait_seconds: int = _setting(
+        "KAOHE_LANDING_WAIT_SECONDS", "how long wait_for_landing waits after the cut-off", 2 * 3600, _whole
+    )
+    landing_ready_marker: bool = _setting(
+        "KAOHE_LANDING_READY_MARKER", "wait for <landing>/<date>/_READY instead of the first file", False, _flag
+    )
     task_retries: int = _setting("KAOHE_TASK_RETRIES", "retries of a failed task", 2, _whole)
-    retry_delay_seconds: int = _setting("KAOHE_RETRY_DELAY_SECONDS", "the first retry's delay (doubles, at most"
-                                        " 5 min)", 10, _whole)
+    retry_delay_seconds: int = _setting(
+        "KAOHE_RETRY_DELAY_SECONDS", "the first retry's delay (doubles, at most 5 min)", 10, _whole
+    )
     heavy_queue: str | None = _setting("KAOHE_HEAVY_QUEUE", "Celery queue of validate and transform")
     # failure notices
-    notify_webhook: str | None = _setting("KAOHE_NOTIFY_WEBHOOK", "URL that gets a JSON POST per final failure",
-                                          secret=True)
+    notify_webhook: str | None = _setting(
+        "KAOHE_NOTIFY_WEBHOOK", "URL that gets a JSON POST per final failure", secret=True
+    )
     notify_email: str | None = _setting("KAOHE_NOTIFY_EMAIL", "address that gets a mail per final failure")
     smtp_host: str = _setting("KAOHE_SMTP_HOST", "the mail server", "localhost")
     smtp_port: int = _setting("KAOHE_SMTP_PORT", "the mail server's port", 25, _port)
     smtp_from: str = _setting("KAOHE_SMTP_FROM", "the failure mail's sender", "kaohe@localhost")
     # what one landing file may cost (docs/data-contract.md, Limits)
-    max_file_bytes: int = _setting("KAOHE_MAX_FILE_BYTES", "largest landing file (an .xlsx: what it unpacks to)",
-                                   512 * 1024 * 1024, _positive)
-    max_columns: int = _setting("KAOHE_MAX_COLUMNS", "most header columns (up to the last named one)", 200,
-                                _positive)
-    max_field_chars: int = _setting("KAOHE_MAX_FIELD_CHARS", "longest value, and longest line of a CSV file",
-                                    10 * 1000 * 1000, _positive)
+    max_file_bytes: int = _setting(
+        "KAOHE_MAX_FILE_BYTES", "largest landing file (an .xlsx: what it unpacks to)", 512 * 1024 * 1024, _positive
+    )
+    max_columns: int = _setting("KAOHE_MAX_COLUMNS", "most header columns (up to the last named one)", 200, _positive)
+    max_field_chars: int = _setting(
+        "KAOHE_MAX_FIELD_CHARS", "longest value, and longest line of a CSV file", 10 * 1000 * 1000, _positive
+    )
 
 
 SETTINGS_FIELDS = fields(Settings)
@@ -183,6 +213,7 @@ def unless_set(defaults: dict[str, str]) -> dict[str, str]:
 
 
 # --- views kept for their callers -----------------------------------------------------------------------------
+
 
 def project_root() -> Path:
     return settings().project_root

@@ -42,11 +42,15 @@ def _invoke(args: list[str], url: str, business_date: str | None = None):
     project = str(dbt_project_dir())
     full = [
         *args,
-        "--project-dir", project,
-        "--profiles-dir", project,
+        "--project-dir",
+        project,
+        "--profiles-dir",
+        project,
         # one target per project folder: partial parsing never mixes two projects' manifests
-        "--target-path", str(state_dir() / "dbt_target" / hashlib.sha1(project.encode()).hexdigest()[:10]),
-        "--log-path", str(state_dir() / "dbt_logs"),
+        "--target-path",
+        str(state_dir() / "dbt_target" / hashlib.sha1(project.encode()).hexdigest()[:10]),
+        "--log-path",
+        str(state_dir() / "dbt_logs"),
         "--quiet",
     ]
     if business_date:
@@ -64,8 +68,13 @@ PER_DATE = "tag:per_business_date"
 CODE_CHECKS = "tag:code_invariant"
 
 
-def build(url: str | None = None, business_date: str | None = None, select: str | None = None,
-          unit_tests: bool = False, exclude: str | None = None) -> BuildResult:
+def build(
+    url: str | None = None,
+    business_date: str | None = None,
+    select: str | None = None,
+    unit_tests: bool = False,
+    exclude: str | None = None,
+) -> BuildResult:
     """``dbt build`` (seeds, models, data tests) against the warehouse.
 
     dbt unit tests and the code-invariant data tests (CODE_CHECKS) check the models' code, not the
@@ -107,8 +116,9 @@ def _prepare(url: str):
         return high_water_mark(conn)
 
 
-def _build(url: str, business_date: str | None, select: str | None = None, exclude: str | None = None,
-           unit_tests: bool = False) -> BuildResult:
+def _build(
+    url: str, business_date: str | None, select: str | None = None, exclude: str | None = None, unit_tests: bool = False
+) -> BuildResult:
     args = ["build"] + (["--select", select] if select else [])
     excluded = ([exclude] if exclude else []) + ([] if unit_tests else ["test_type:unit", CODE_CHECKS])
     if excluded:

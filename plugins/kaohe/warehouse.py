@@ -131,6 +131,7 @@ def read_passfile(path: Path) -> dict[str, str]:
 
 def write_passfile(path: Path, passwords: dict[str, str]) -> None:
     """Replace the passfile atomically; mode 0600 from the start (libpq ignores a passfile others can read)."""
+
     def escaped(text: str) -> str:
         return text.replace("\\", "\\\\").replace(":", "\\:")
 
@@ -169,7 +170,7 @@ def url_password(url: str) -> str | None:
     except OSError:
         return None
     for fields in filter(None, map(_passfile_fields, lines)):
-        if all(field in ("*", value) for field, value in zip(fields[:4], wanted)):
+        if all(field in ("*", value) for field, value in zip(fields[:4], wanted, strict=False)):
             return fields[4]
     return None
 
@@ -217,8 +218,7 @@ class EmbeddedWarehouse:
 
     def url(self, user: str = SUPERUSER) -> str:
         """The URL of the warehouse database as ``user``; libpq finds the password in the passfile it names."""
-        return (f"postgresql://{user}@127.0.0.1:{self.port}/{DB_NAME}"
-                f"?passfile={quote(str(self.passfile), safe='/')}")
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{DB_NAME}?passfile={quote(str(self.passfile), safe='/')}"
 
     # --- running commands as the right user ------------------------------
     def _as_server_user(self, argv: list[str], **kw) -> subprocess.CompletedProcess:
@@ -291,8 +291,19 @@ class EmbeddedWarehouse:
         bindir = find_pg_bindir()
         with self._password_file_for_initdb(data_dir.parent, passwords[SUPERUSER]) as pwfile:
             out = self._as_server_user(
-                [str(bindir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER, "--auth=scram-sha-256",
-                 f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
             )
         if out.returncode != 0:
             raise WarehouseError(f"initdb failed: {out.stderr.strip() or out.stdout.strip()}")
@@ -331,12 +342,24 @@ class EmbeddedWarehouse:
             else:
                 log_file = self.log_file
             out = self._as_server_user(
-                [str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data_dir),
-                 "-l", str(log_file), "-o", f"-p {self.port}"]
+                [
+                    str(bindir / "pg_ctl"),
+                    "start",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(log_file),
+                    "-o",
+                    f"-p {self.port}",
+                ]
             )
             if out.returncode != 0:
-                raise WarehouseError(f"PostgreSQL did not start: {out.stderr.strip() or out.stdout.strip()}"
-                                     f" (log: {log_file})")
+                raise WarehouseError(
+                    f"PostgreSQL did not start: {out.stderr.strip() or out.stdout.strip()} (log: {log_file})"
+                )
             self._secure()
             self._ensure_database()
             return self.url()
@@ -376,16 +399,17 @@ class EmbeddedWarehouse:
         if managed and desired == current:
             return
         if managed and SUPERUSER not in current:
-            raise WarehouseError(f"the embedded warehouse's passwords file {self.passfile} is missing or has no"
-                                 f" line for {SUPERUSER}: restore it (its data is in {self.data_dir})")
+            raise WarehouseError(
+                f"the embedded warehouse's passwords file {self.passfile} is missing or has no"
+                f" line for {SUPERUSER}: restore it (its data is in {self.data_dir})"
+            )
         import psycopg
         from psycopg import sql
 
         from kaohe.access import create_login_role
 
         # a trust cluster lets this in without a password; a managed one with the superuser's (unchanged)
-        admin = {"conninfo": database_url(self.url(), "postgres"), "password": desired[SUPERUSER],
-                 "autocommit": True}
+        admin = {"conninfo": database_url(self.url(), "postgres"), "password": desired[SUPERUSER], "autocommit": True}
         with psycopg.connect(**admin) as conn:
             for role, password in desired.items():
                 create_login_role(conn, role)

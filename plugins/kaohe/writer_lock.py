@@ -84,8 +84,10 @@ def holders(conn) -> list[dict]:
            order by not l.granted, 6""",
         LOCK_KEY,
     ).fetchall()
-    return [{"granted": g, "pid": pid, "application_name": app, "user": user, "client": client, "since": since}
-            for g, pid, app, user, client, since in rows]
+    return [
+        {"granted": g, "pid": pid, "application_name": app, "user": user, "client": client, "since": since}
+        for g, pid, app, user, client, since in rows
+    ]
 
 
 def _describe(holder: dict | None) -> str:
@@ -111,7 +113,9 @@ def _acquire(url: str, name: str, timeout: float):
     conn = psycopg.connect(url, autocommit=True, application_name=name)
     try:
         # a server-wide statement or idle-session timeout must not end the wait early, or the idle holder
-        conn.execute("select set_config('statement_timeout', '0', false), set_config('idle_session_timeout', '0', false)")
+        conn.execute(
+            "select set_config('statement_timeout', '0', false), set_config('idle_session_timeout', '0', false)"
+        )
         if conn.execute("select pg_try_advisory_lock(%s, %s)", LOCK_KEY).fetchone()[0]:
             return conn
         started = time.monotonic()
@@ -120,8 +124,10 @@ def _acquire(url: str, name: str, timeout: float):
         if ours is not None:  # held by this process under another spelling of the URL: re-enter that scope
             raise _AlreadyOurs(ours)
         database = conn.info.dbname
-        _say(f"{name.split(' (')[0]}: waiting for the warehouse (database {database}): {_describe(holder)} is writing to it;"
-             f" waiting up to {timeout:.0f} s (KAOHE_WRITER_LOCK_TIMEOUT)")
+        _say(
+            f"{name.split(' (')[0]}: waiting for the warehouse (database {database}): {_describe(holder)} is writing to it;"
+            f" waiting up to {timeout:.0f} s (KAOHE_WRITER_LOCK_TIMEOUT)"
+        )
         _set_name(conn, f"{name} waiting"[:63])
         while True:
             remaining = timeout - (time.monotonic() - started)
@@ -129,8 +135,11 @@ def _acquire(url: str, name: str, timeout: float):
                 raise WriterLockTimeout(
                     f"gave up after {timeout:.0f} s waiting for the warehouse (database {database}): {_describe(_holder(conn))}"
                     " still writes to it (raise KAOHE_WRITER_LOCK_TIMEOUT to wait longer, or see what it does"
-                    " in pg_stat_activity)")
-            conn.execute("select set_config('lock_timeout', %s, false)", (f"{int(min(remaining, _CHUNK_SECONDS) * 1000)}ms",))
+                    " in pg_stat_activity)"
+                )
+            conn.execute(
+                "select set_config('lock_timeout', %s, false)", (f"{int(min(remaining, _CHUNK_SECONDS) * 1000)}ms",)
+            )
             try:
                 conn.execute("select pg_advisory_lock(%s, %s)", LOCK_KEY)
                 break

@@ -23,11 +23,11 @@ def rulebook_rows(result: QuarterResult) -> tuple[dict[str, tuple], dict[str, tu
 def mart_rows(conn, quarter: str) -> tuple[dict[str, tuple], dict[str, tuple]]:
     """(departments, cadres) of the marts for the quarter, in the shape of `rulebook_rows`."""
     departments = conn.execute(
-        f"select dept_code, {', '.join(DEPT_FIELDS)} from marts.dept_quarter_scores where quarter = %s",
-        (quarter,)).fetchall()
+        f"select dept_code, {', '.join(DEPT_FIELDS)} from marts.dept_quarter_scores where quarter = %s", (quarter,)
+    ).fetchall()
     cadres = conn.execute(
-        f"select cadre_id, {', '.join(CADRE_FIELDS)} from marts.cadre_quarter_grades where quarter = %s",
-        (quarter,)).fetchall()
+        f"select cadre_id, {', '.join(CADRE_FIELDS)} from marts.cadre_quarter_grades where quarter = %s", (quarter,)
+    ).fetchall()
     return {r[0]: tuple(r[1:]) for r in departments}, {r[0]: tuple(r[1:]) for r in cadres}
 
 
@@ -41,12 +41,14 @@ def differences(expected: dict[str, tuple], actual: dict[str, tuple], fields: tu
         if mine is None or mart is None:
             lines.append(f"  {key}: {'only in the marts' if mine is None else 'missing from the marts'}")
             continue
-        changed = ", ".join(f"{name} rulebook={m!s} mart={a!s}"
-                            for name, m, a in zip(fields, mine, mart, strict=True) if m != a)
+        changed = ", ".join(
+            f"{name} rulebook={m!s} mart={a!s}" for name, m, a in zip(fields, mine, mart, strict=True) if m != a
+        )
         lines.append(f"  {key}: {changed}")
     return lines
 
 
 def report(what: str, lines: list[str], total: int) -> str:
     return f"{len(lines)} of {total} {what} differ from the rulebook; the first {min(SHOW, len(lines))}:\n" + "\n".join(
-        lines[:SHOW])
+        lines[:SHOW]
+    )

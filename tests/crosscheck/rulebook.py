@@ -32,10 +32,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PARAMETERS_CSV = REPO / "dbt_project" / "seeds" / "rule_parameters.csv"
 
-REFERENCE_KINDS = ("departments", "cadres", "indicators", "indicator_assignments", "projects",
-                   "project_milestones", "demolition_groups", "demolition_targets")
-DAILY_KINDS = ("indicator_progress", "project_progress", "bonus_penalty", "supervision", "evaluations",
-               "commendations", "demolition_ledger")
+REFERENCE_KINDS = (
+    "departments",
+    "cadres",
+    "indicators",
+    "indicator_assignments",
+    "projects",
+    "project_milestones",
+    "demolition_groups",
+    "demolition_targets",
+)
+DAILY_KINDS = (
+    "indicator_progress",
+    "project_progress",
+    "bonus_penalty",
+    "supervision",
+    "evaluations",
+    "commendations",
+    "demolition_ledger",
+)
 
 # Reference kinds whose snapshot can be set aside in part (data contract): the rule that sets a part aside,
 # and the columns naming the part. That part's previous valid rows then stay in force.
@@ -154,16 +169,21 @@ def load_inputs(conn) -> Inputs:
             cur.execute(f"select * from ingest.valid_{kind} order by _business_date, _load_id, _row_number")
             rows[kind] = cur.fetchall()
         # A snapshot exists from its folder's date even if every row of it was quarantined.
-        cur.execute("select kind, business_date from quarantine.file_loads where status = 'loaded' "
-                    "group by kind, business_date order by business_date")
+        cur.execute(
+            "select kind, business_date from quarantine.file_loads where status = 'loaded' "
+            "group by kind, business_date order by business_date"
+        )
         snapshot_dates: dict[str, list[date]] = defaultdict(list)
         for r in cur.fetchall():
             snapshot_dates[r["kind"]].append(r["business_date"])
         set_aside: dict[str, set] = defaultdict(set)
         for kind, (rule, _) in PARTIAL_SNAPSHOTS.items():
-            cur.execute("select q.business_date, q.raw from quarantine.rejected_rows q "
-                        "join quarantine.file_loads f on f.load_id = q.load_id and f.status = 'loaded' "
-                        "where q.kind = %s and q.rule = %s", (kind, rule))
+            cur.execute(
+                "select q.business_date, q.raw from quarantine.rejected_rows q "
+                "join quarantine.file_loads f on f.load_id = q.load_id and f.status = 'loaded' "
+                "where q.kind = %s and q.rule = %s",
+                (kind, rule),
+            )
             for r in cur.fetchall():
                 set_aside[kind].add((r["business_date"], _part_key(kind, r["raw"])))
     return Inputs(rows=rows, snapshot_dates=dict(snapshot_dates), set_aside=dict(set_aside))
@@ -266,31 +286,53 @@ class QuarterComputation:
         self.targets = reference_in_force(inputs, "demolition_targets", t)
 
         # daily kinds: latest delivery per key, dated rows on or before t
-        self.progress = [r for r in latest_per_key(
-            rows["indicator_progress"], lambda r: (r["dept_code"], r["indicator_code"], r["as_of_date"]))
-            if r["as_of_date"] <= t]
-        self.project_reports = [r for r in latest_per_key(
-            rows["project_progress"], lambda r: (r["project_id"], r["as_of_date"])) if r["as_of_date"] <= t]
+        self.progress = [
+            r
+            for r in latest_per_key(
+                rows["indicator_progress"], lambda r: (r["dept_code"], r["indicator_code"], r["as_of_date"])
+            )
+            if r["as_of_date"] <= t
+        ]
+        self.project_reports = [
+            r
+            for r in latest_per_key(rows["project_progress"], lambda r: (r["project_id"], r["as_of_date"]))
+            if r["as_of_date"] <= t
+        ]
         self.ledger = [r for r in rows["demolition_ledger"] if r["status_date"] <= t]
         self.bonus_penalty = self._events_in_quarter(rows["bonus_penalty"])
         self.supervision = self._events_in_quarter(rows["supervision"])
         # target_id names a department or a cadre: a code, upper-cased before use like every code (data
         # contract), though the contract types the column as text and the valid view keeps it as sent
-        self.evaluations = [r for r in latest_per_key(
-            rows["evaluations"],
-            lambda r: (r["evaluator_group"], r["evaluator_id"], r["target_type"], r["target_id"].upper(),
-                       r["quarter"]))
-            if r["quarter"] == str(self.q)]
+        self.evaluations = [
+            r
+            for r in latest_per_key(
+                rows["evaluations"],
+                lambda r: (
+                    r["evaluator_group"],
+                    r["evaluator_id"],
+                    r["target_type"],
+                    r["target_id"].upper(),
+                    r["quarter"],
+                ),
+            )
+            if r["quarter"] == str(self.q)
+        ]
         self.evaluations_by_target: dict[tuple[str, str], list[Row]] = defaultdict(list)
         for r in self.evaluations:
             self.evaluations_by_target[(r["target_type"], r["target_id"].upper())].append(r)
-        self.commended = {r["cadre_id"] for r in latest_per_key(
-            rows["commendations"], lambda r: (r["cadre_id"], r["quarter"])) if r["quarter"] == str(self.q)}
+        self.commended = {
+            r["cadre_id"]
+            for r in latest_per_key(rows["commendations"], lambda r: (r["cadre_id"], r["quarter"]))
+            if r["quarter"] == str(self.q)
+        }
 
     def _events_in_quarter(self, rows: list[Row]) -> list[Row]:
         """Events by event_id: the latest delivery replaces; withdrawn ones count nowhere."""
-        return [r for r in latest_per_key(rows, lambda r: (r["event_id"],))
-                if not r.get("withdrawn") and self.q.contains(r["occurred_on"])]
+        return [
+            r
+            for r in latest_per_key(rows, lambda r: (r["event_id"],))
+            if not r.get("withdrawn") and self.q.contains(r["occurred_on"])
+        ]
 
     # -- section 1 ------------------------------------------------------------------------------------------
 
@@ -309,8 +351,11 @@ class QuarterComputation:
     def submission_ratio(self, dept: str, assignment: Row) -> tuple[Fraction, set[str]]:
         code = assignment["indicator_code"]
         year_start = date(self.q.year, 1, 1)
-        candidates = [r for r in self.progress
-                      if r["dept_code"] == dept and r["indicator_code"] == code and r["as_of_date"] >= year_start]
+        candidates = [
+            r
+            for r in self.progress
+            if r["dept_code"] == dept and r["indicator_code"] == code and r["as_of_date"] >= year_start
+        ]
         flags = set()
         if candidates:
             actual = exact(max(candidates, key=lambda r: r["as_of_date"])["cumulative_value"])
@@ -344,8 +389,9 @@ class QuarterComputation:
             status[household] = max(status.get(household, -1), LEDGER_STATUS_ORDER[r["status"]])
             if household not in first_row or r["status_date"] < first_row[household]["status_date"]:
                 first_row[household] = r
-        reached = sum(1 for h, s in status.items()
-                      if first_row[h]["group_id"] in led and s >= LEDGER_STATUS_ORDER[stage])
+        reached = sum(
+            1 for h, s in status.items() if first_row[h]["group_id"] in led and s >= LEDGER_STATUS_ORDER[stage]
+        )
         target_rows = [r for r in self.targets if r["group_id"] in led and r["month"] == self.q.last_month]
         target = sum(exact(r[f"target_{stage}"]) for r in target_rows)
         if not target_rows or target == 0:
@@ -367,9 +413,14 @@ class QuarterComputation:
                 raise ValueError(f"unknown source {source!r}")
             return round2(weight * min(ratio, self.p["ratio_cap"])), flags
         if scoring == "deduction":
-            events = sum((exact(e["points"]) for e in self.bonus_penalty
-                          if e["dept_code"] == dept and e["indicator_code"] == assignment["indicator_code"]),
-                         Fraction(0))
+            events = sum(
+                (
+                    exact(e["points"])
+                    for e in self.bonus_penalty
+                    if e["dept_code"] == dept and e["indicator_code"] == assignment["indicator_code"]
+                ),
+                Fraction(0),
+            )
             return round2(min(max(weight + events, Fraction(0)), weight)), set()  # summed first, clamped once
         if scoring == "evaluation":
             e, missing = self.evaluation_mean("dept", dept)
@@ -390,9 +441,14 @@ class QuarterComputation:
             result.points[assignment["indicator_code"]] = points
             result.flags |= flags
         # free bonus/penalty: the department's events naming neither an indicator nor a cadre; uncapped
-        result.free_bonus = sum((e["points"] for e in self.bonus_penalty
-                                 if e["dept_code"] == dept and not e["indicator_code"] and not e["cadre_id"]),
-                                Decimal("0.00"))
+        result.free_bonus = sum(
+            (
+                e["points"]
+                for e in self.bonus_penalty
+                if e["dept_code"] == dept and not e["indicator_code"] and not e["cadre_id"]
+            ),
+            Decimal("0.00"),
+        )
         result.score = round2(sum(result.points.values(), Decimal(0)) + result.free_bonus)
         return result
 
@@ -439,10 +495,11 @@ class QuarterComputation:
     def individual(self, cadre: str, dept_score: Decimal) -> tuple[Decimal, set[str]]:
         e, missing = self.evaluation_mean("cadre", cadre)
         # the cadre's own events: those naming the cadre and no indicator (they follow the cadre)
-        events = sum((exact(ev["points"]) for ev in self.bonus_penalty
-                      if ev["cadre_id"] == cadre and not ev["indicator_code"]), Fraction(0))
-        value = (self.p["share_dept"] * min(exact(dept_score), Fraction(100)) + self.p["share_eval"] * exact(e)
-                 + events)
+        events = sum(
+            (exact(ev["points"]) for ev in self.bonus_penalty if ev["cadre_id"] == cadre and not ev["indicator_code"]),
+            Fraction(0),
+        )
+        value = self.p["share_dept"] * min(exact(dept_score), Fraction(100)) + self.p["share_eval"] * exact(e) + events
         return round2(value), ({"no_evaluation"} if missing else set())
 
     def compute(self) -> QuarterResult:
@@ -469,8 +526,9 @@ class QuarterComputation:
                 continue  # no department score: no individual score to grade by
             # N counts every active deputy and staff member, overridden ones included
             places = ceil(self.p[QUOTA_PARAM[dept.grade]] * len(members))
-            open_members = sorted((m for m in members if m.grade is None),
-                                  key=lambda m: (-m.individual_score, m.cadre_id))
+            open_members = sorted(
+                (m for m in members if m.grade is None), key=lambda m: (-m.individual_score, m.cadre_id)
+            )
             for m in open_members:
                 score = exact(m.individual_score)
                 if places > 0 and score >= self.p["a_min"]:

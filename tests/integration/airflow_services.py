@@ -30,8 +30,10 @@ REPO = Path(__file__).resolve().parents[2]
 AIRFLOW = Path(sys.executable).with_name("airflow")  # the project's Airflow: it imports `kaohe` from .venv
 USER, PASSWORD = "admin", "admin"
 # what the Celery worker logs for every task it runs (providers-celery 3.26)
-CELERY_EXECUTING = re.compile(r"Executing workload in Celery: .*?task_id='(?P<task>[^']+)', "
-                              r"dag_id='(?P<dag>[^']+)', run_id='(?P<run>[^']+)'")
+CELERY_EXECUTING = re.compile(
+    r"Executing workload in Celery: .*?task_id='(?P<task>[^']+)', "
+    r"dag_id='(?P<dag>[^']+)', run_id='(?P<run>[^']+)'"
+)
 FINISHED = {"success", "failed"}
 
 
@@ -96,51 +98,83 @@ class AirflowDeployment:
         sqlalchemy_url = self.metadata_url.replace("postgresql://", "postgresql+psycopg://", 1)
         # the test session's own Airflow / Kaohe settings must not leak into the deployment
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "KAOHE_"))}
-        return base | {
-            "PATH": f"{AIRFLOW.parent}:{os.environ.get('PATH', '')}",
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
-            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url,
-            "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + sqlalchemy_url,
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(self.api_port),
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__API__SECRET_KEY": secrets.token_hex(32),
-            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(64),  # < 64 bytes: a warning on every request
-            # test tempo: react within a second instead of the production defaults
-            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
-            "AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL": "2",
-            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
-        } | self.extra_env
+        return (
+            base
+            | {
+                "PATH": f"{AIRFLOW.parent}:{os.environ.get('PATH', '')}",
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url,
+                "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + sqlalchemy_url,
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
+                "AIRFLOW__API__HOST": "127.0.0.1",
+                "AIRFLOW__API__PORT": str(self.api_port),
+                "AIRFLOW__API__WORKERS": "1",
+                "AIRFLOW__API__SECRET_KEY": secrets.token_hex(32),
+                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(64),  # < 64 bytes: a warning on every request
+                # test tempo: react within a second instead of the production defaults
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
+                "AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL": "2",
+                "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+            }
+            | self.extra_env
+        )
 
     # --- processes -----------------------------------------------------------------------------------------
     def _spawn(self, name: str, argv: list[str]) -> Service:
         log = self.logs / f"{name}.log"
         with open(log, "ab") as out:
             # own session: the whole process tree can be signalled as one group
-            process = subprocess.Popen(argv, env=self.env, cwd=self.root, stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            process = subprocess.Popen(
+                argv,
+                env=self.env,
+                cwd=self.root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         service = Service(name, process, log)
         self.services.append(service)
         return service
 
     def airflow(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         """An `airflow` CLI command against this deployment."""
-        return subprocess.run([str(AIRFLOW), *args], env=self.env, cwd=self.root, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        return subprocess.run(
+            [str(AIRFLOW), *args],
+            env=self.env,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def start(self) -> None:
         started = time.perf_counter()
-        redis = self._spawn("redis", [ensure_redis_server(), "--bind", "127.0.0.1", "--port", str(self.redis_port),
-                                      "--save", "", "--appendonly", "no", "--dir", str(self.root)])
+        redis = self._spawn(
+            "redis",
+            [
+                ensure_redis_server(),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.redis_port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.root),
+            ],
+        )
         self.wait_for(lambda: self._port_open(self.redis_port), 20, "redis to accept connections", redis)
         self.timings["redis"] = time.perf_counter() - started
 
@@ -156,11 +190,14 @@ class AirflowDeployment:
         self._spawn("scheduler", [str(AIRFLOW), "scheduler", "--skip-serve-logs"])
         self._spawn("dag-processor", [str(AIRFLOW), "dag-processor"])
         self._spawn("triggerer", [str(AIRFLOW), "triggerer", "--skip-serve-logs"])
-        self._spawn("celery-worker", [str(AIRFLOW), "celery", "worker", "--concurrency", str(self.worker_concurrency),
-                                      "--skip-serve-logs"])
+        self._spawn(
+            "celery-worker",
+            [str(AIRFLOW), "celery", "worker", "--concurrency", str(self.worker_concurrency), "--skip-serve-logs"],
+        )
         self.wait_for(self._healthy, 120, "the api-server, scheduler, triggerer and dag-processor to be healthy")
-        self.wait_for(lambda: re.search(r"celery@\S+ ready", self.log_text("celery-worker")), 120,
-                       "the Celery worker to be ready")
+        self.wait_for(
+            lambda: re.search(r"celery@\S+ ready", self.log_text("celery-worker")), 120, "the Celery worker to be ready"
+        )
         self.timings["services healthy"] = time.perf_counter() - mark
 
     def _port_open(self, port: int) -> bool:
@@ -182,8 +219,10 @@ class AirflowDeployment:
                 return result
             for service in watched or self.services:
                 if service.process.poll() is not None:
-                    raise DeploymentError(f"{service.name} exited ({service.process.returncode}) while waiting for"
-                                          f" {what}\n{self.diagnostics()}")
+                    raise DeploymentError(
+                        f"{service.name} exited ({service.process.returncode}) while waiting for"
+                        f" {what}\n{self.diagnostics()}"
+                    )
             time.sleep(interval)
         raise DeploymentError(f"timed out after {timeout:.0f}s waiting for {what}\n{self.diagnostics()}")
 
@@ -208,8 +247,10 @@ class AirflowDeployment:
 
     def task_logs(self, dag_id: str, run_id: str) -> str:
         folder = self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}"
-        return "\n".join(f"--- {p.relative_to(folder)}\n{p.read_text(errors='replace')[-3000:]}"
-                         for p in sorted(folder.rglob("*.log")))
+        return "\n".join(
+            f"--- {p.relative_to(folder)}\n{p.read_text(errors='replace')[-3000:]}"
+            for p in sorted(folder.rglob("*.log"))
+        )
 
     def diagnostics(self, tail: int = 2500) -> str:
         hint = ""
@@ -217,16 +258,20 @@ class AirflowDeployment:
             import celery
 
             # providers-celery 3.26.0 imports celery.backends.database.retry, which celery 5.7.0 removed
-            hint = (f"HINT: celery {celery.__version__} does not work with this apache-airflow-providers-celery:"
-                    " pin celery<5.7 (5.6.3 is verified).\n")
-        return hint + "\n".join(f"===== {s.name} (exit {s.process.poll()}) =====\n{self.log_text(s.name)[-tail:]}"
-                         for s in self.services)
+            hint = (
+                f"HINT: celery {celery.__version__} does not work with this apache-airflow-providers-celery:"
+                " pin celery<5.7 (5.6.3 is verified).\n"
+            )
+        return hint + "\n".join(
+            f"===== {s.name} (exit {s.process.poll()}) =====\n{self.log_text(s.name)[-tail:]}" for s in self.services
+        )
 
     # --- REST ----------------------------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
         if self._token is None:
-            answer = httpx.post(f"{self.base_url}/auth/token", json={"username": USER, "password": PASSWORD},
-                                timeout=30)
+            answer = httpx.post(
+                f"{self.base_url}/auth/token", json={"username": USER, "password": PASSWORD}, timeout=30
+            )
             answer.raise_for_status()
             self._token = answer.json()["access_token"]
         return {"Authorization": f"Bearer {self._token}"}
@@ -241,8 +286,11 @@ class AirflowDeployment:
         return answer.json()
 
     def wait_for_dags(self, *dag_ids: str, timeout: float = 90) -> None:
-        self.wait_for(lambda: all(self.api("GET", f"/dags/{d}").status_code == 200 for d in dag_ids), timeout,
-                       f"the dag-processor to parse {', '.join(dag_ids)}")
+        self.wait_for(
+            lambda: all(self.api("GET", f"/dags/{d}").status_code == 200 for d in dag_ids),
+            timeout,
+            f"the dag-processor to parse {', '.join(dag_ids)}",
+        )
 
     def unpause(self, dag_id: str) -> None:
         self.api_json("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
@@ -257,22 +305,24 @@ class AirflowDeployment:
         return self.api_json("PATCH", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}", json={"state": state})
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.api_json("GET", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances")[
-            "task_instances"]
+        return self.api_json("GET", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances")["task_instances"]
 
     def upstream_asset_events(self, dag_id: str, run_id: str) -> list[dict]:
         return self.api_json("GET", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/upstreamAssetEvents")[
-            "asset_events"]
+            "asset_events"
+        ]
 
     def wait_for_runs(self, dag_id: str, select, count: int, timeout: float) -> list[dict]:
         """Wait until `count` runs chosen by `select(run)` have finished; fail fast when one fails."""
+
         def finished():
             runs = [r for r in self.dag_runs(dag_id) if select(r)]
             failed = [r for r in runs if r["state"] == "failed"]
             if failed:
                 logs = "\n".join(self.task_logs(dag_id, r["dag_run_id"]) for r in failed)
-                raise DeploymentError(f"{dag_id} runs failed: {[r['dag_run_id'] for r in failed]}\n{logs[-8000:]}"
-                                      f"\n{self.diagnostics()}")
+                raise DeploymentError(
+                    f"{dag_id} runs failed: {[r['dag_run_id'] for r in failed]}\n{logs[-8000:]}\n{self.diagnostics()}"
+                )
             done = [r for r in runs if r["state"] in FINISHED]
             return done if len(done) >= count else None
 

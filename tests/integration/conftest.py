@@ -13,7 +13,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from kaohe.outputs import reports_dir
 from kaohe.warehouse import database_name, database_url
 
@@ -25,16 +24,27 @@ START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
 def kaohe(*args, url: str, timeout: int = 900, **env) -> subprocess.CompletedProcess:
     """The installed `kaohe` command against the warehouse at `url`."""
     kaohe_bin = Path(sys.executable).with_name("kaohe")
-    return subprocess.run([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(kaohe_bin), *args],
+        env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def kaohe_process(*args, url: str, **env) -> subprocess.Popen:
     """The `kaohe` command started in a process group of its own (so that a test can kill it and its children
     at once); output to pipes, read them with communicate()."""
     kaohe_bin = Path(sys.executable).with_name("kaohe")
-    return subprocess.Popen([str(kaohe_bin), *args], env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [str(kaohe_bin), *args],
+        env={**os.environ, "KAOHE_WAREHOUSE_URL": url, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _admin_url(embedded_warehouse) -> str:
@@ -52,8 +62,17 @@ def district(tmp_path_factory, embedded_warehouse):
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     url = database_url(embedded_warehouse.url(), name)
-    generated = kaohe("generate", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(),
-                      "--bad-rows", url=url)
+    generated = kaohe(
+        "generate",
+        "--landing",
+        str(landing),
+        "--from",
+        START.isoformat(),
+        "--to",
+        END.isoformat(),
+        "--bad-rows",
+        url=url,
+    )
     assert generated.returncode == 0, generated.stderr[-3000:]
     run = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url)
     assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])

@@ -12,8 +12,9 @@ import pytest
 def run_in_own_group(args: list[str], timeout: float, **kwargs) -> subprocess.CompletedProcess:
     """Runs a command in its own process group and kills the whole group afterwards (a Chromium it left behind
     too), whether it finished, failed or timed out."""
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, **kwargs)
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs
+    )
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from kaohe.settings import project_root
 from kaohe.warehouse import EmbeddedWarehouse
 
@@ -24,9 +23,22 @@ def test_the_benchmark_prints_every_stage_and_both_baselines():
     default_was_running = default_home.running()
     try:
         run = subprocess.run(
-            [sys.executable, str(repo / "benchmarks" / "run.py"), "--scales", "district", "--home", str(home),
-             "--skip-airflow", "--skip-history", "--skip-memory", "--json", str(figures)],
-            capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                str(repo / "benchmarks" / "run.py"),
+                "--scales",
+                "district",
+                "--home",
+                str(home),
+                "--skip-airflow",
+                "--skip-history",
+                "--skip-memory",
+                "--json",
+                str(figures),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         stopped_by_itself = not EmbeddedWarehouse(home / "pg").running()
     finally:  # also when it timed out or broke before its own stop

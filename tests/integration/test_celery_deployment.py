@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-
 from kaohe.warehouse import database_url
 
 from .airflow_services import AirflowDeployment, DeploymentError
@@ -79,8 +78,13 @@ def celery_run(district, embedded_warehouse, tmp_path_factory):
     databases: list[str] = []
     try:
         databases += [_create_database(admin, "airflow_meta"), _create_database(admin, "celery_wh")]
-        outcome = _drive_deployment(landing, database_url(admin, databases[0]), database_url(admin, databases[1]),
-                                    tmp_path_factory.mktemp("celery"), started)
+        outcome = _drive_deployment(
+            landing,
+            database_url(admin, databases[0]),
+            database_url(admin, databases[1]),
+            tmp_path_factory.mktemp("celery"),
+            started,
+        )
         yield outcome
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -88,23 +92,29 @@ def celery_run(district, embedded_warehouse, tmp_path_factory):
                 conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-def _drive_deployment(landing: Path, metadata_url: str, warehouse_url: str, root: Path, started: float) -> CeleryOutcome:
+def _drive_deployment(
+    landing: Path, metadata_url: str, warehouse_url: str, root: Path, started: float
+) -> CeleryOutcome:
     """Start the deployment, backfill, rerun, wait for the notices; always stop it again."""
     reports = root / "reports"
-    deployment = AirflowDeployment(root, metadata_url, {
-        # as in docker-compose.yml: tasks take the warehouse from the connection, kaohe's helpers from the URL
-        "AIRFLOW_CONN_WAREHOUSE": warehouse_url,
-        "KAOHE_WAREHOUSE_URL": warehouse_url,
-        "KAOHE_HOME": str(root / "kaohe-home"),  # private dbt target, GX context and logs
-        "KAOHE_REPORTS": str(reports),
-        "KAOHE_LANDING": str(landing.resolve()),
-        # The first unpause schedules the latest cut-off (today), whose folder never comes: its sensor must wait
-        # deferred, not time out and build today's marts into the warehouse compared below. The backfilled dates'
-        # folders are there: their sensors succeed at the first look.
-        "KAOHE_LANDING_WAIT_SECONDS": "3600",
-        "KAOHE_TASK_RETRIES": "0",  # a failure shows at once
-        "GX_ANALYTICS_ENABLED": "false",
-    })
+    deployment = AirflowDeployment(
+        root,
+        metadata_url,
+        {
+            # as in docker-compose.yml: tasks take the warehouse from the connection, kaohe's helpers from the URL
+            "AIRFLOW_CONN_WAREHOUSE": warehouse_url,
+            "KAOHE_WAREHOUSE_URL": warehouse_url,
+            "KAOHE_HOME": str(root / "kaohe-home"),  # private dbt target, GX context and logs
+            "KAOHE_REPORTS": str(reports),
+            "KAOHE_LANDING": str(landing.resolve()),
+            # The first unpause schedules the latest cut-off (today), whose folder never comes: its sensor must wait
+            # deferred, not time out and build today's marts into the warehouse compared below. The backfilled dates'
+            # folders are there: their sensors succeed at the first look.
+            "KAOHE_LANDING_WAIT_SECONDS": "3600",
+            "KAOHE_TASK_RETRIES": "0",  # a failure shows at once
+            "GX_ANALYTICS_ENABLED": "false",
+        },
+    )
     timings = deployment.timings
     try:
         deployment.start()
@@ -119,13 +129,25 @@ def _drive_deployment(landing: Path, metadata_url: str, warehouse_url: str, root
 
         mark = time.perf_counter()
         # one date after the other: a backfill does not obey the DAG's max_active_runs=1 (its own default is 10)
-        backfill = deployment.airflow("backfill", "create", "--dag-id", DAILY, "--from-date", BACKFILL_FROM,
-                                      "--to-date", BACKFILL_TO, "--max-active-runs", "1")
+        backfill = deployment.airflow(
+            "backfill",
+            "create",
+            "--dag-id",
+            DAILY,
+            "--from-date",
+            BACKFILL_FROM,
+            "--to-date",
+            BACKFILL_TO,
+            "--max-active-runs",
+            "1",
+        )
         if backfill.returncode != 0:
-            raise DeploymentError(f"airflow backfill create failed:\n{backfill.stdout[-2000:]}"
-                                  f"{backfill.stderr[-3000:]}")
-        backfill_runs = deployment.wait_for_runs(DAILY, lambda r: r["run_type"] == "backfill", len(BUSINESS_DATES),
-                                                 timeout=RUN_TIMEOUT * len(BUSINESS_DATES))
+            raise DeploymentError(
+                f"airflow backfill create failed:\n{backfill.stdout[-2000:]}{backfill.stderr[-3000:]}"
+            )
+        backfill_runs = deployment.wait_for_runs(
+            DAILY, lambda r: r["run_type"] == "backfill", len(BUSINESS_DATES), timeout=RUN_TIMEOUT * len(BUSINESS_DATES)
+        )
         timings["backfill (3 runs)"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -148,12 +170,24 @@ def _drive_deployment(landing: Path, metadata_url: str, warehouse_url: str, root
         notice_runs, notice_events = _notices_for(deployment, daily_run_ids)
         timings["notice after the rerun"] = time.perf_counter() - mark
 
-        task_instances = {r["dag_run_id"]: deployment.task_instances(DAILY, r["dag_run_id"])
-                          for r in [*backfill_runs, rerun]}
+        task_instances = {
+            r["dag_run_id"]: deployment.task_instances(DAILY, r["dag_run_id"]) for r in [*backfill_runs, rerun]
+        }
         task_instances |= {r["dag_run_id"]: deployment.task_instances(NOTICE, r["dag_run_id"]) for r in notice_runs}
-        outcome = CeleryOutcome(warehouse_url, reports, scheduled_run, wait_state, backfill.stdout + backfill.stderr,
-                                backfill_runs, rerun, notice_runs, notice_events, task_instances,
-                                deployment.celery_executions(), timings)
+        outcome = CeleryOutcome(
+            warehouse_url,
+            reports,
+            scheduled_run,
+            wait_state,
+            backfill.stdout + backfill.stderr,
+            backfill_runs,
+            rerun,
+            notice_runs,
+            notice_events,
+            task_instances,
+            deployment.celery_executions(),
+            timings,
+        )
     finally:
         deployment.stop()
     timings["total"] = time.perf_counter() - started
@@ -163,6 +197,7 @@ def _drive_deployment(landing: Path, metadata_url: str, warehouse_url: str, root
 
 def _scheduled_run_waiting(deployment: AirflowDeployment) -> tuple[dict, str]:
     """The run the scheduler creates on unpausing, once its landing wait is handed to the triggerer."""
+
     def waiting():
         runs = [r for r in deployment.dag_runs(DAILY) if r["run_type"] == "scheduled"]
         if not runs:
@@ -175,11 +210,14 @@ def _scheduled_run_waiting(deployment: AirflowDeployment) -> tuple[dict, str]:
 
 def _notices_for(deployment: AirflowDeployment, daily_run_ids: set[str]) -> tuple[list[dict], dict[str, list]]:
     """Wait until kaohe_notice runs have succeeded on the asset events of every one of the daily runs."""
+
     def covered():
         runs = deployment.dag_runs(NOTICE)
         if failed := [r["dag_run_id"] for r in runs if r["state"] == "failed"]:
-            raise DeploymentError(f"kaohe_notice failed: {failed}\n"
-                                  + "\n".join(deployment.task_logs(NOTICE, run_id) for run_id in failed)[-6000:])
+            raise DeploymentError(
+                f"kaohe_notice failed: {failed}\n"
+                + "\n".join(deployment.task_logs(NOTICE, run_id) for run_id in failed)[-6000:]
+            )
         done = [r for r in runs if r["state"] == "success"]
         events = {r["dag_run_id"]: deployment.upstream_asset_events(NOTICE, r["dag_run_id"]) for r in done}
         sources = {e["source_run_id"] for run_events in events.values() for e in run_events}
@@ -202,8 +240,14 @@ def test_the_rest_triggered_rerun_of_the_last_date_succeeds(celery_run):
     assert rerun["run_type"] == "manual" and rerun["conf"] == {"business_date": END.isoformat()}
     assert rerun["state"] == "success"
     assert {t["task_id"]: t["state"] for t in celery_run.task_instances[rerun["dag_run_id"]]} == {
-        "wait_for_landing": "success", "discover": "success", "load": "success", "validate": "success",
-        "transform": "success", "payroll": "success", "summarise": "success"}
+        "wait_for_landing": "success",
+        "discover": "success",
+        "load": "success",
+        "validate": "success",
+        "transform": "success",
+        "payroll": "success",
+        "summarise": "success",
+    }
 
 
 def test_the_landing_wait_is_deferred_to_the_triggerer(celery_run):
@@ -215,9 +259,15 @@ def test_the_landing_wait_is_deferred_to_the_triggerer(celery_run):
 def test_every_task_ran_on_the_celery_worker(celery_run):
     # the worker logs each workload it executes; the task instances' executor field stays empty
     executed = Counter(celery_run.celery_executions)
-    expected = {(DAILY if run_id in {r["dag_run_id"] for r in [*celery_run.backfill_runs, celery_run.rerun]}
-                 else NOTICE, run_id, t["task_id"])
-                for run_id, tis in celery_run.task_instances.items() for t in tis}
+    expected = {
+        (
+            DAILY if run_id in {r["dag_run_id"] for r in [*celery_run.backfill_runs, celery_run.rerun]} else NOTICE,
+            run_id,
+            t["task_id"],
+        )
+        for run_id, tis in celery_run.task_instances.items()
+        for t in tis
+    }
     assert len(expected) == 7 * 4 + len(celery_run.notice_runs)
     assert {key for key in expected if executed[key] != 1} == set()
 
@@ -233,10 +283,12 @@ def test_the_warehouse_equals_the_kaohe_run_of_the_same_dates(both_warehouses):
     expected, got = both_warehouses
     assert sorted(got) == sorted(expected)
     assert {t for t in expected if t.startswith("marts.")} >= {
-        "marts.dept_quarter_scores", "marts.cadre_quarter_grades", "marts.daily_warnings",
-        "marts.demolition_group_months"}
-    different = {table: differences(expected[table], got[table])
-                 for table in expected if got[table] != expected[table]}
+        "marts.dept_quarter_scores",
+        "marts.cadre_quarter_grades",
+        "marts.daily_warnings",
+        "marts.demolition_group_months",
+    }
+    different = {table: differences(expected[table], got[table]) for table in expected if got[table] != expected[table]}
     assert different == {}
 
 
@@ -249,14 +301,17 @@ def test_no_row_is_loaded_twice(both_warehouses):
 
 def test_the_file_ledger_accounts_for_the_same_rows(district, celery_run):
     _, district_url, _ = district
-    ledger = ("select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)"
-              " from quarantine.file_loads group by status order by status")
+    ledger = (
+        "select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)"
+        " from quarantine.file_loads group by status order by status"
+    )
     with psycopg.connect(district_url) as conn:
         expected = conn.execute(ledger).fetchall()
     with psycopg.connect(celery_run.warehouse_url) as conn:
         got = conn.execute(ledger).fetchall()
-        task_failures = conn.execute("select run_id, task_id, error from ops.run_failures"
-                                     " where task_id is not null").fetchall()
+        task_failures = conn.execute(
+            "select run_id, task_id, error from ops.run_failures where task_id is not null"
+        ).fetchall()
     assert got == expected
     assert task_failures == []
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
-
 from kaohe.warehouse import connect
 
 from .conftest import START, database_copy, kaohe, kaohe_process
@@ -42,22 +41,26 @@ class Drill:
 
 RUN_DRILLS = {
     # the first batch of files: ledger rows written, COPY under way, nothing committed
-    "load": Drill("lock table raw.indicator_progress in share mode", "copy raw.\"indicator_progress\"%"),
+    "load": Drill("lock table raw.indicator_progress in share mode", 'copy raw."indicator_progress"%'),
     # a kind's failing rows quarantined (committed), its ledger rows not yet finalised
-    "validation": Drill("lock table quarantine.file_loads in share mode", "update quarantine.file_loads%",
-                        hold_after="kaohe validate %"),
+    "validation": Drill(
+        "lock table quarantine.file_loads in share mode", "update quarantine.file_loads%", hold_after="kaohe validate %"
+    ),
     # dbt between creating a mart's new table and swapping it in (other marts already rebuilt)
     "dbt build": Drill("select 1 from marts.dept_quarter_scores limit 1", "%dept_quarter_scores%rename to%"),
     # the drafts' rewrite: the date recorded in payroll.run_dates, the old drafts being deleted
-    "payroll drafts": Drill("select 1 from payroll.quarterly_adjustments where status = 'draft' limit 1 for update",
-                            "delete from payroll.quarterly_adjustments%"),
+    "payroll drafts": Drill(
+        "select 1 from payroll.quarterly_adjustments where status = 'draft' limit 1 for update",
+        "delete from payroll.quarterly_adjustments%",
+    ),
 }
 PUBLISH_DRILLS = {
     # the version's rows marked published, its publications row being written
     "publish": Drill("lock table payroll.publications in share mode", "insert into payroll.publications%"),
     # the version committed, cadre_annual_results (which reads it) being rebuilt
-    "publish, annual results": Drill("select 1 from marts.cadre_annual_results limit 1",
-                                     "%cadre_annual_results%rename to%"),
+    "publish, annual results": Drill(
+        "select 1 from marts.cadre_annual_results limit 1", "%cadre_annual_results%rename to%"
+    ),
 }
 
 
@@ -70,13 +73,29 @@ def next_day(district, embedded_warehouse, tmp_path_factory):
     shutil.copytree(landing, more)
     # an ordinary day (generated as the fourth of the range; as a range's first day it would carry every
     # reference snapshot and cost several times more to run)
-    generated = kaohe("generate", "--landing", str(folder / "generated"), "--from", START.isoformat(),
-                      "--to", NEW_DAY, "--bad-rows", url=url)
+    generated = kaohe(
+        "generate",
+        "--landing",
+        str(folder / "generated"),
+        "--from",
+        START.isoformat(),
+        "--to",
+        NEW_DAY,
+        "--bad-rows",
+        url=url,
+    )
     assert generated.returncode == 0, generated.stderr[-2000:]
     shutil.copytree(folder / "generated" / NEW_DAY, more / NEW_DAY)
     with database_copy(embedded_warehouse, url) as reference_url:
-        run = kaohe("run", "--landing", str(more), "--from", NEW_DAY, url=reference_url,
-                    KAOHE_REPORTS=str(more.parent / "reports"))
+        run = kaohe(
+            "run",
+            "--landing",
+            str(more),
+            "--from",
+            NEW_DAY,
+            url=reference_url,
+            KAOHE_REPORTS=str(more.parent / "reports"),
+        )
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
         yield more, snapshot(reference_url)
 
@@ -114,17 +133,20 @@ def ledger_is_whole(url: str) -> None:
     """What a kill may leave: deliveries loaded whole (pending or validated), never part of a file."""
     with connect(url) as conn:
         for kind, file, read, status in conn.execute(
-                "select kind, file, rows_read, status from quarantine.file_loads where business_date = %s"
-                " and status <> 'rejected'", (NEW_DAY,)).fetchall():
-            (in_raw,) = conn.execute(f"select count(*) from raw.{kind} r join quarantine.file_loads f"
-                                     " on f.load_id = r._load_id where f.business_date = %s and f.file = %s",
-                                     (NEW_DAY, file)).fetchone()
+            "select kind, file, rows_read, status from quarantine.file_loads where business_date = %s"
+            " and status <> 'rejected'",
+            (NEW_DAY,),
+        ).fetchall():
+            (in_raw,) = conn.execute(
+                f"select count(*) from raw.{kind} r join quarantine.file_loads f"
+                " on f.load_id = r._load_id where f.business_date = %s and f.file = %s",
+                (NEW_DAY, file),
+            ).fetchone()
             assert in_raw == read, (file, status, read, in_raw)
 
 
 @pytest.mark.parametrize("stage", list(RUN_DRILLS))
-def test_a_run_killed_inside_a_stage_then_rerun_equals_an_uninterrupted_run(stage, next_day, district_copy,
-                                                                            tmp_path):
+def test_a_run_killed_inside_a_stage_then_rerun_equals_an_uninterrupted_run(stage, next_day, district_copy, tmp_path):
     landing, expected = next_day
     _, url = district_copy
     args = ("run", "--landing", str(landing), "--from", NEW_DAY)
@@ -141,8 +163,9 @@ def test_a_publish_killed_midway_then_rerun_equals_an_uninterrupted_publish(stag
     kill_inside(PUBLISH_DRILLS[stage], url, "publish", "--quarter", QUARTER)
     with connect(url) as conn:
         versions = conn.execute("select quarter, version, rows from payroll.publications").fetchall()
-        marked = conn.execute("select version, count(*) from payroll.quarterly_adjustments"
-                              " where status = 'published' group by 1").fetchall()
+        marked = conn.execute(
+            "select version, count(*) from payroll.quarterly_adjustments where status = 'published' group by 1"
+        ).fetchall()
     # never half-published: either no trace of the version, or all of it, recorded once
     assert versions == [] and marked == [] or len(versions) == 1 and marked == [(1, versions[0][2])], (versions, marked)
     again = kaohe("publish", "--quarter", QUARTER, url=url)

@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 import pytest
-
 from kaohe.assets import MARTS
 from kaohe.settings import dags_dir, dbt_project_dir, project_root
 
@@ -36,10 +35,15 @@ def _dagbag_report(tmp_path) -> str:
             }}
         print("REPORT" + json.dumps(out))
     """)
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__DAGS_FOLDER": str(dags_dir())}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         cwd=project_root(), timeout=300)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_dir()),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=project_root(), timeout=300
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout.split("REPORT", 1)[1]
 
@@ -61,16 +65,25 @@ def test_every_dag_imports_and_kaohe_daily_is_wired(tmp_path):
     assert report["errors"] == {}
     daily = report["dags"]["kaohe_daily"]
     assert daily["tasks"] == ["discover", "load", "payroll", "summarise", "transform", "validate", "wait_for_landing"]
-    assert daily["edges"] == [["discover", "load"], ["load", "validate"], ["payroll", "summarise"],
-                              ["transform", "payroll"], ["validate", "transform"], ["wait_for_landing", "discover"]]
+    assert daily["edges"] == [
+        ["discover", "load"],
+        ["load", "validate"],
+        ["payroll", "summarise"],
+        ["transform", "payroll"],
+        ["validate", "transform"],
+        ["wait_for_landing", "discover"],
+    ]
     # one Asset per model the dbt project builds into schema marts (a new mart without its Asset fails here)
     assert daily["outlets"]["transform"] == sorted(f"marts.{m}" for m in dbt_marts())
     assert daily["outlets"]["payroll"] == ["payroll.quarterly_adjustments"]
     notice = report["dags"]["kaohe_notice"]
     assert notice["tasks"] == ["render"]
     # data-aware: the notice runs when the marts it reads are refreshed, not on a clock
-    assert notice["schedule_assets"] == ["marts.daily_demolition_groups", "marts.daily_warnings",
-                                         "marts.submission_completeness"]
+    assert notice["schedule_assets"] == [
+        "marts.daily_demolition_groups",
+        "marts.daily_warnings",
+        "marts.submission_completeness",
+    ]
     publish = report["dags"]["kaohe_publish"]
     assert publish["tasks"] == ["publish"] and publish["schedule_assets"] == [] and publish["manual_only"]
     assert {"quarter", "dry_run"} <= set(publish["params"])
@@ -81,10 +94,17 @@ def test_every_dag_imports_and_kaohe_daily_is_wired(tmp_path):
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():
     """GX (≈ 3–7 s) and dbt are imported inside tasks, never when the DAG is parsed."""
-    code = ("import sys, runpy; runpy.run_path(sys.argv[1]); "
-            "heavy = [m for m in ('great_expectations', 'dbt.cli.main') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, runpy; runpy.run_path(sys.argv[1]); "
+        "heavy = [m for m in ('great_expectations', 'dbt.cli.main') if m in sys.modules]; print(heavy)"
+    )
     for dag_file in sorted(dags_dir().glob("*.py")):
-        out = subprocess.run([sys.executable, "-c", code, str(dag_file)], capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"})
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(dag_file)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+        )
         assert out.returncode == 0, out.stderr[-2000:]
         assert out.stdout.strip().splitlines()[-1] == "[]", dag_file.name

@@ -4,7 +4,6 @@ from datetime import date
 
 import psycopg
 import pytest
-
 from kaohe.transform import data_test
 
 pytestmark = pytest.mark.integration
@@ -16,8 +15,10 @@ def test_the_lineage_tests_fail_when_a_score_and_its_rows_disagree(district_copy
 
     with psycopg.connect(url) as conn:
         for side in ("cadre_id is null", "cadre_id is not null"):  # one department row, one individual row
-            conn.execute(f"update marts.score_lineage set points = points + 0.01 where ctid ="
-                         f" (select ctid from marts.score_lineage where {side} and points <> 0 limit 1)")
+            conn.execute(
+                f"update marts.score_lineage set points = points + 0.01 where ctid ="
+                f" (select ctid from marts.score_lineage where {side} and points <> 0 limit 1)"
+            )
 
     result = data_test("score_lineage", url)
     assert not result.success
@@ -52,8 +53,10 @@ def test_every_period_mart_says_whether_its_period_is_final(district_copy):
             rows = conn.execute(f"select distinct {period}, as_of_date, is_final from marts.{mart}").fetchall()
             status = {p: is_final for p, _, is_final in rows}
             assert len(status) == len(rows), f"{mart}: one as-of date and status per period: {rows}"
-            assert final <= {p for p, f in status.items() if f} and open_ <= {p for p, f in status.items() if not f}, \
-                (mart, status)
+            assert final <= {p for p, f in status.items() if f} and open_ <= {p for p, f in status.items() if not f}, (
+                mart,
+                status,
+            )
             if as_of_is_build_date:
                 assert {as_of for _, as_of, _ in rows} == {date(2026, 10, 1)}, mart
             else:  # the month in progress is as of the business date
@@ -62,10 +65,14 @@ def test_every_period_mart_says_whether_its_period_is_final(district_copy):
     # the contract's test catches a row that calls an open quarter final, or a wrong as-of date
     assert data_test("dept_quarter_scores", url).success
     with psycopg.connect(url) as conn:
-        conn.execute("update marts.dept_quarter_scores set is_final = true where ctid ="
-                     " (select ctid from marts.dept_quarter_scores where quarter = '2026Q4' limit 1)")
-        conn.execute("update marts.cadre_quarter_grades set as_of_date = date '2026-09-30' where ctid ="
-                     " (select ctid from marts.cadre_quarter_grades where quarter = '2026Q3' limit 1)")
+        conn.execute(
+            "update marts.dept_quarter_scores set is_final = true where ctid ="
+            " (select ctid from marts.dept_quarter_scores where quarter = '2026Q4' limit 1)"
+        )
+        conn.execute(
+            "update marts.cadre_quarter_grades set as_of_date = date '2026-09-30' where ctid ="
+            " (select ctid from marts.cadre_quarter_grades where quarter = '2026Q3' limit 1)"
+        )
     result = data_test("dept_quarter_scores cadre_quarter_grades", url)
     failed = sorted(f.split(":", 1)[0].split(".")[2] for f in result.failures)
     assert len(failed) == 2 and all(name.startswith("period_status_") for name in failed), failed
@@ -82,8 +89,10 @@ def test_a_staged_key_twice_in_one_delivery_fails_the_staging_key_test(district_
     result = data_test("stg_ingest__cadres stg_ingest__bonus_penalty", url)
     assert not result.success
     failed = sorted(f.split(":", 1)[0].split(".")[2] for f in result.failures)
-    assert failed == ["unique_combination_stg_ingest__bonus_penalty_event_id__load_id",
-                      "unique_combination_stg_ingest__cadres_cadre_id__snapshot_date"]
+    assert failed == [
+        "unique_combination_stg_ingest__bonus_penalty_event_id__load_id",
+        "unique_combination_stg_ingest__cadres_cadre_id__snapshot_date",
+    ]
 
 
 def test_the_code_checks_a_daily_build_skips_pass_on_the_district(district_copy):

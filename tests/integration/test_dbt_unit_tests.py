@@ -1,7 +1,6 @@
 """dbt's unit tests (the rulebook's edge cases, beside each model) on a real PostgreSQL."""
 
 import pytest
-
 from kaohe.transform import build, unit_test
 
 pytestmark = pytest.mark.integration

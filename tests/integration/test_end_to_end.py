@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from kaohe.outputs import data_docs_dir, notices_dir
 from kaohe.settings import state_dir
 from kaohe.warehouse import connect
@@ -33,8 +32,12 @@ def test_exactly_the_planted_rows_are_quarantined_under_their_rule(district):
     with open(landing / "_planted" / "bad_rows.csv", encoding="utf-8") as fh:
         planted = {(r["business_date"], r["file"], int(r["row_number"])): r["rule"] for r in csv.DictReader(fh)}
     with connect(url) as conn:
-        got = {(str(d), f, n): rule for d, f, n, rule in
-               conn.execute("select business_date, file, row_number, rule from quarantine.rejected_rows")}
+        got = {
+            (str(d), f, n): rule
+            for d, f, n, rule in conn.execute(
+                "select business_date, file, row_number, rule from quarantine.rejected_rows"
+            )
+        }
         messages = conn.execute("select message from quarantine.rejected_rows").fetchall()
     assert planted, "the generator planted bad rows"
     assert got == planted
@@ -46,16 +49,19 @@ def test_planted_bad_files_are_rejected_with_their_reason(district):
     with open(landing / "_planted" / "bad_files.csv", encoding="utf-8") as fh:
         planted = {(r["business_date"], r["file"]): r["reason"] for r in csv.DictReader(fh)}
     with connect(url) as conn:
-        got = {(str(d), f): reason.split(":", 1)[0] for d, f, reason in
-               conn.execute("select business_date, file, reason from quarantine.rejected_files")}
+        got = {
+            (str(d), f): reason.split(":", 1)[0]
+            for d, f, reason in conn.execute("select business_date, file, reason from quarantine.rejected_files")
+        }
     assert got == planted
 
 
 def test_every_file_accounts_for_every_row(district):
     _, url, _ = district
     with connect(url) as conn:
-        rows = conn.execute("select file, rows_read, rows_loaded, rows_quarantined from quarantine.file_loads"
-                            " where status = 'loaded'").fetchall()
+        rows = conn.execute(
+            "select file, rows_read, rows_loaded, rows_quarantined from quarantine.file_loads where status = 'loaded'"
+        ).fetchall()
     assert rows
     assert [r for r in rows if r[1] != r[2] + r[3]] == []
 
@@ -63,8 +69,10 @@ def test_every_file_accounts_for_every_row(district):
 def test_the_mart_scores_every_department_of_the_district(district):
     _, url, _ = district
     with connect(url) as conn:
-        scores = conn.execute("select dept_code, dept_class, score, grade, rank_in_class from marts.dept_quarter_scores"
-                              " where quarter = '2026Q3'").fetchall()
+        scores = conn.execute(
+            "select dept_code, dept_class, score, grade, rank_in_class from marts.dept_quarter_scores"
+            " where quarter = '2026Q3'"
+        ).fetchall()
     assert len(scores) == 40
     assert {c for _, c, *_ in scores} == {"economic", "comprehensive", "agri"}
     scored = [s for s in scores if s[2] is not None]
@@ -81,10 +89,13 @@ def test_rerunning_the_dates_changes_nothing(district):
 
     def snapshot():
         with connect(url) as conn:
-            return (conn.execute("select count(*), sum(rows_read) from quarantine.file_loads").fetchone(),
-                    conn.execute("select count(*) from quarantine.rejected_rows").fetchone(),
-                    conn.execute("select dept_code, quarter, score, grade from marts.dept_quarter_scores"
-                                 " order by 1, 2").fetchall())
+            return (
+                conn.execute("select count(*), sum(rows_read) from quarantine.file_loads").fetchone(),
+                conn.execute("select count(*) from quarantine.rejected_rows").fetchone(),
+                conn.execute(
+                    "select dept_code, quarter, score, grade from marts.dept_quarter_scores order by 1, 2"
+                ).fetchall(),
+            )
 
     before = snapshot()
     again = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), "--to", END.isoformat(), url=url)
@@ -100,8 +111,13 @@ def test_the_stock_airflow_dags_test_command_runs_the_dag(district, tmp_path):
     airflow = Path(sys.executable).with_name("airflow")
     with airflow_lock():
         ensure_airflow_db(env)
-        out = subprocess.run([str(airflow), "dags", "test", "kaohe_daily", "2026-10-01T08:00:00+08:00"],
-                             env=env, capture_output=True, text=True, timeout=600)
+        out = subprocess.run(
+            [str(airflow), "dags", "test", "kaohe_daily", "2026-10-01T08:00:00+08:00"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
 
@@ -112,9 +128,13 @@ def test_a_failing_task_fails_the_run_with_its_reason(tmp_path, warehouse_url):
     broken.mkdir()
     (broken / "dbt_project.yml").write_text("name: [not valid\n")
     env_project = {"KAOHE_DBT_PROJECT_DIR": str(broken)}
-    out = subprocess.run([str(Path(sys.executable).with_name("kaohe")), "run", "--landing", str(landing),
-                          "--from", "2026-09-29"], env={**os.environ, "KAOHE_WAREHOUSE_URL": warehouse_url, **env_project},
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("kaohe")), "run", "--landing", str(landing), "--from", "2026-09-29"],
+        env={**os.environ, "KAOHE_WAREHOUSE_URL": warehouse_url, **env_project},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode != 0
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("kaohe run: 2026-09-29: task transform failed")
@@ -128,8 +148,10 @@ def test_a_failing_task_fails_the_run_with_its_reason(tmp_path, warehouse_url):
 def test_explain_tells_how_a_department_score_came_about(district):
     _, url, _ = district
     with connect(url) as conn:
-        dept, score = conn.execute("select dept_code, score from marts.dept_quarter_scores where quarter = '2026Q3'"
-                                   " and score is not null order by dept_code limit 1").fetchone()
+        dept, score = conn.execute(
+            "select dept_code, score from marts.dept_quarter_scores where quarter = '2026Q3'"
+            " and score is not null order by dept_code limit 1"
+        ).fetchone()
     out = kaohe("explain", "--dept", dept, "--quarter", "2026Q3", url=url)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"score {score}" in out.stdout
@@ -145,9 +167,11 @@ def test_explain_says_a_quarter_in_progress_is_provisional(district):
     the same cadre's 2026Q3 (final) says nothing of the kind."""
     _, url, _ = district
     with connect(url) as conn:
-        dept, cadre = conn.execute("select dept_code, cadre_id from marts.cadre_quarter_grades where quarter = '2026Q4'"
-                                   " and cadre_id in (select cadre_id from marts.cadre_quarter_grades"
-                                   " where quarter = '2026Q3') order by cadre_id limit 1").fetchone()
+        dept, cadre = conn.execute(
+            "select dept_code, cadre_id from marts.cadre_quarter_grades where quarter = '2026Q4'"
+            " and cadre_id in (select cadre_id from marts.cadre_quarter_grades"
+            " where quarter = '2026Q3') order by cadre_id limit 1"
+        ).fetchone()
     provisional = "as of 2026-10-01, provisional: 2026Q4 is in progress"
     for args in (["--dept", dept], ["--cadre", cadre]):
         open_quarter = kaohe("explain", *args, "--quarter", "2026Q4", url=url)

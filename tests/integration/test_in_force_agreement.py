@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from kaohe.contract import load_contract
 from kaohe.validation.in_force import PARTITION_FALLBACK, in_force_on
 from kaohe.warehouse import connect
@@ -31,13 +30,19 @@ def test_python_and_dbt_hold_the_same_keys_in_force_on_each_day(district):
             for day in days:
                 t = f"date '{day.isoformat()}'"
                 python = set(conn.execute(f"select {key}, m._business_date from {in_force_on(kind, t)} m").fetchall())
-                dbt = set(conn.execute(f"select {key}, m.snapshot_date from {model} m "
-                                       f"where m.in_force_from <= {t} and {t} < m.in_force_until").fetchall())
+                dbt = set(
+                    conn.execute(
+                        f"select {key}, m.snapshot_date from {model} m "
+                        f"where m.in_force_from <= {t} and {t} < m.in_force_until"
+                    ).fetchall()
+                )
                 assert python, f"nothing of {kind} in force on {day}: the comparison would prove nothing"
                 assert python == dbt, (kind, day, sorted(python - dbt)[:5], sorted(dbt - python)[:5])
         # the partition fallback was compared too: the district's bad rows set a partition aside
         # (a department-year's assignments, weights_sum), whose previous rows stay in force
         set_aside = conn.execute(
             "select count(*) from quarantine.rejected_rows where (kind, rule) in ("
-            + ", ".join(f"('{k}', '{rule}')" for k, (_, rule) in PARTITION_FALLBACK.items()) + ")").fetchone()[0]
+            + ", ".join(f"('{k}', '{rule}')" for k, (_, rule) in PARTITION_FALLBACK.items())
+            + ")"
+        ).fetchone()[0]
     assert set_aside > 0

@@ -34,7 +34,6 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
 from kaohe.warehouse import database_url
 
 pytestmark = pytest.mark.integration
@@ -44,8 +43,19 @@ FILE_SECONDS = 30  # one file, however bad (the largest here are ≈ 10 MB)
 PEAK_MB = 400  # resident memory of the loading process for one file (a 10 MB value is held a few times)
 ADDRESS_SPACE = 3 << 30  # the child's RLIMIT_AS: a runaway allocation is a MemoryError, not the machine's OOM
 LIMIT = 10 * 1000 * 1000  # the default KAOHE_MAX_FIELD_CHARS
-KNOWN_CODES = {"empty", "header_only", "not_text", "encoding", "missing_columns", "duplicate_column", "unreadable",
-               "too_large", "too_many_columns", "line_too_long", "field_too_large"}
+KNOWN_CODES = {
+    "empty",
+    "header_only",
+    "not_text",
+    "encoding",
+    "missing_columns",
+    "duplicate_column",
+    "unreadable",
+    "too_large",
+    "too_many_columns",
+    "line_too_long",
+    "field_too_large",
+}
 # a deeper search now and then: KAOHE_PROPERTY_EXAMPLES=500 (≈ 2.5 min; the suite's 100 take ≈ 15 s)
 EXAMPLES = int(os.environ.get("KAOHE_PROPERTY_EXAMPLES", "100"))
 COLUMNS = ["dept_code", "indicator_code", "as_of_date", "cumulative_value", "note"]
@@ -84,9 +94,14 @@ class Worker:
     """The loading child: one request a line in, one JSON reply a line out, each within a time bound."""
 
     def __init__(self, url: str):
-        self.proc = subprocess.Popen([sys.executable, "-c", WORKER, str(ADDRESS_SPACE)], text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env={**os.environ, "KAOHE_WAREHOUSE_URL": url})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(ADDRESS_SPACE)],
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "KAOHE_WAREHOUSE_URL": url},
+        )
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.proc.stdout, selectors.EVENT_READ)
 
@@ -125,10 +140,24 @@ def ledger_db(embedded_warehouse):
 
 values = st.text(alphabet=st.sampled_from(list("D07K1-3,2026.5 \"'\n\r\t=|;　考核部门进度αé😀\x1c\x0b")), max_size=12)
 row = st.lists(values, min_size=5, max_size=5)
-valid_row = st.tuples(st.sampled_from(["D07", "D7", " D07 ", ""]), st.sampled_from(["K1-03", "K1-04", "x"]),
-                      st.sampled_from(["2026-08-03", "2026/8/3", "2026年8月3日", "2026-02-30"]),
-                      st.sampled_from(["3", "12.5", "1,200", "-1", ""]), values).map(list)
-DAMAGE = ["none", "none", "none", "truncate", "nul", "random_bytes", "unbalanced_quote", "mixed_encoding", "splice_bytes"]
+valid_row = st.tuples(
+    st.sampled_from(["D07", "D7", " D07 ", ""]),
+    st.sampled_from(["K1-03", "K1-04", "x"]),
+    st.sampled_from(["2026-08-03", "2026/8/3", "2026年8月3日", "2026-02-30"]),
+    st.sampled_from(["3", "12.5", "1,200", "-1", ""]),
+    values,
+).map(list)
+DAMAGE = [
+    "none",
+    "none",
+    "none",
+    "truncate",
+    "nul",
+    "random_bytes",
+    "unbalanced_quote",
+    "mixed_encoding",
+    "splice_bytes",
+]
 
 
 @st.composite
@@ -137,8 +166,9 @@ def csv_files(draw):
         "format": "csv",
         "header": draw(st.sampled_from(["english", "chinese", "shuffled"])),
         "rows": draw(st.lists(st.one_of(valid_row, row), min_size=0, max_size=30)),
-        "encoding": draw(st.sampled_from(["utf-8", "utf-8", "utf-8", "gb18030", "gbk", "gbk", "utf-16", "utf-16-le",
-                                                "utf-16-be"])),
+        "encoding": draw(
+            st.sampled_from(["utf-8", "utf-8", "utf-8", "gb18030", "gbk", "gbk", "utf-16", "utf-16-le", "utf-16-be"])
+        ),
         "bom": draw(st.sampled_from(["", "", "", "utf-8", "utf-8", "utf-8 twice", "utf-16-le", "utf-32-le"])),
         "line_end": draw(st.sampled_from(["\n", "\r\n", "\r", "mixed"])),
         "extra_columns": draw(st.sampled_from([0, 0, 0, 0, 0, 3, 150, 196, 2000, 5000])),
@@ -192,8 +222,13 @@ def csv_text(spec) -> tuple[str, int]:
     return "".join(lines), data_rows
 
 
-BOMS = {"": b"", "utf-8": codecs.BOM_UTF8, "utf-8 twice": codecs.BOM_UTF8 * 2, "utf-16-le": codecs.BOM_UTF16_LE,
-        "utf-32-le": codecs.BOM_UTF32_LE}
+BOMS = {
+    "": b"",
+    "utf-8": codecs.BOM_UTF8,
+    "utf-8 twice": codecs.BOM_UTF8 * 2,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-32-le": codecs.BOM_UTF32_LE,
+}
 
 
 def csv_bytes(spec) -> tuple[bytes, int | None]:
@@ -219,9 +254,13 @@ def csv_bytes(spec) -> tuple[bytes, int | None]:
         data = data[:at] + "混合编码,".encode("gbk" if encoding.startswith("utf") else "utf-8") + data[at:]
     elif damage == "splice_bytes":
         data = data[:at] + spec["noise"] + data[at:]
-    sound = (damage == "none" and encoding in ("utf-8", "gb18030", "gbk")
-             and (spec["bom"] == "" or (spec["bom"] == "utf-8" and encoding == "utf-8"))
-             and spec["extra_columns"] + 5 <= 200 and spec["big_value"] < LIMIT - 50)
+    sound = (
+        damage == "none"
+        and encoding in ("utf-8", "gb18030", "gbk")
+        and (spec["bom"] == "" or (spec["bom"] == "utf-8" and encoding == "utf-8"))
+        and spec["extra_columns"] + 5 <= 200
+        and spec["big_value"] < LIMIT - 50
+    )
     return data, (data_rows if sound and data_rows else None)
 
 
@@ -260,7 +299,7 @@ def xlsx_bytes(spec) -> tuple[bytes, int | None]:
     if damage == "zip_bomb":
         data = zip_bomb()
     elif damage == "flip_bytes":
-        data = data[:at] + bytes(b ^ 0x5A for b in data[at:at + 64]) + data[at + 64:]
+        data = data[:at] + bytes(b ^ 0x5A for b in data[at : at + 64]) + data[at + 64 :]
     elif damage == "truncate":
         data = data[:at]
     elif damage == "drop_member":
@@ -278,10 +317,27 @@ def xlsx_bytes(spec) -> tuple[bytes, int | None]:
 
 REASON = re.compile(r"^(?P<code>[a-z_]+): (?P<words>.{12,})$", re.S)
 senders = (f"D{n}" for n in itertools.count(100))
-CASE = dict(header="english", rows=[["D07", "K1-03", "2026-08-03", "3", "ok"]] * 3, encoding="utf-8", bom="",
-            line_end="\n", extra_columns=0, big_value=0, damage="none", at=0.5, noise=b"\xff\xfe\x00garbage")
-XCASE = dict(rows=[["D07", "K1-03", "2026-08-03", "3", "ok"], ["D07", "K1-04", "2026年8月3日", "4", ""]] * 2,
-             formulas=False, merged=False, real_dates=False, extra_columns=0, damage="none", at=0.5)
+CASE = dict(
+    header="english",
+    rows=[["D07", "K1-03", "2026-08-03", "3", "ok"]] * 3,
+    encoding="utf-8",
+    bom="",
+    line_end="\n",
+    extra_columns=0,
+    big_value=0,
+    damage="none",
+    at=0.5,
+    noise=b"\xff\xfe\x00garbage",
+)
+XCASE = dict(
+    rows=[["D07", "K1-03", "2026-08-03", "3", "ok"], ["D07", "K1-04", "2026年8月3日", "4", ""]] * 2,
+    formulas=False,
+    merged=False,
+    real_dates=False,
+    extra_columns=0,
+    damage="none",
+    at=0.5,
+)
 
 
 def test_malformed_files_are_loaded_or_rejected_never_crash_hang_or_lose_rows(ledger_db, tmp_path_factory):
@@ -291,8 +347,14 @@ def test_malformed_files_are_loaded_or_rejected_never_crash_hang_or_lose_rows(le
     outcomes: Counter = Counter()
     times: list[tuple] = []
     try:
-        @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(st.one_of(csv_files(), csv_files(), xlsx_files()))  # CSV twice as often: most deliveries are CSV
         # every kind of fault named in the issue at least once, whatever the draws
         @example({"format": "csv", **CASE})
@@ -320,18 +382,30 @@ def test_malformed_files_are_loaded_or_rejected_never_crash_hang_or_lose_rows(le
             reply = worker.ask(FILE_SECONDS, op="load", landing=str(landing), date=DAY.isoformat())
             assert reply["ok"], f"the loader crashed on {name} ({spec['damage']}):\n{reply['error']}"
             peaks.append((reply["peak_kb"] / 1024, name))
-            times.append((round(reply["seconds"], 1), round(time.monotonic() - began, 1), name, spec["format"],
-                          spec["damage"], spec.get("big_value"), spec["extra_columns"]))
+            times.append(
+                (
+                    round(reply["seconds"], 1),
+                    round(time.monotonic() - began, 1),
+                    name,
+                    spec["format"],
+                    spec["damage"],
+                    spec.get("big_value"),
+                    spec["extra_columns"],
+                )
+            )
             assert reply["peak_kb"] < PEAK_MB * 1024, (name, reply["peak_kb"])
             (outcome,) = reply["result"]
             with psycopg.connect(ledger_db) as conn:
                 status, reason, rows_read = conn.execute(
                     "select status, reason, rows_read from quarantine.file_loads where load_id = %s",
-                    (outcome["load_id"],)).fetchone()
-                in_raw = conn.execute("select count(*) from raw.indicator_progress where _load_id = %s",
-                                      (outcome["load_id"],)).fetchone()[0]
-                listed = conn.execute("select reason from quarantine.rejected_files where load_id = %s",
-                                      (outcome["load_id"],)).fetchall()
+                    (outcome["load_id"],),
+                ).fetchone()
+                in_raw = conn.execute(
+                    "select count(*) from raw.indicator_progress where _load_id = %s", (outcome["load_id"],)
+                ).fetchone()[0]
+                listed = conn.execute(
+                    "select reason from quarantine.rejected_files where load_id = %s", (outcome["load_id"],)
+                ).fetchall()
             outcomes[(reason or status).split(":")[0]] += 1
             if status == "rejected":
                 match = REASON.match(reason or "")
@@ -345,8 +419,13 @@ def test_malformed_files_are_loaded_or_rejected_never_crash_hang_or_lose_rows(le
                 seen.append((outcome["load_id"], name))
             if spec["damage"] == "zip_bomb":
                 assert reason.startswith("too_large: the .xlsx file unpacks to 600 MB")
-            if (spec["format"] == "csv" and spec["extra_columns"] >= 2000 and spec["damage"] == "none"
-                    and spec["encoding"] in ("utf-8", "gb18030", "gbk") and spec["bom"] in ("", "utf-8")):
+            if (
+                spec["format"] == "csv"
+                and spec["extra_columns"] >= 2000
+                and spec["damage"] == "none"
+                and spec["encoding"] in ("utf-8", "gb18030", "gbk")
+                and spec["bom"] in ("", "utf-8")
+            ):
                 assert reason.startswith("too_many_columns")
 
         started = time.monotonic()
@@ -358,15 +437,19 @@ def test_malformed_files_are_loaded_or_rejected_never_crash_hang_or_lose_rows(le
         reply = worker.ask(120, op="validate", date=DAY.isoformat())
         assert reply["ok"], reply["error"]
         with psycopg.connect(ledger_db) as conn:
-            rows = conn.execute("select load_id, status, rows_read, rows_loaded, rows_quarantined"
-                                " from quarantine.file_loads where load_id = any(%s)",
-                                ([load_id for load_id, _ in seen],)).fetchall()
+            rows = conn.execute(
+                "select load_id, status, rows_read, rows_loaded, rows_quarantined"
+                " from quarantine.file_loads where load_id = any(%s)",
+                ([load_id for load_id, _ in seen],),
+            ).fetchall()
         assert len(rows) == len(seen)
         for load_id, status, read, loaded, quarantined in rows:
             assert status == "loaded" and read == loaded + quarantined, (load_id, status, read, loaded, quarantined)
-        print(f"\n{len(peaks)} files in {loading:.1f} s, validation {reply['seconds']:.1f} s;"
-              f" highest peak RSS {max(peaks)[0]:.0f} MB ({max(peaks)[1]}); {dict(outcomes)};"
-              f" slowest (load s, example s, ...): {sorted(times, key=lambda t: t[1])[-5:]}")
+        print(
+            f"\n{len(peaks)} files in {loading:.1f} s, validation {reply['seconds']:.1f} s;"
+            f" highest peak RSS {max(peaks)[0]:.0f} MB ({max(peaks)[1]}); {dict(outcomes)};"
+            f" slowest (load s, example s, ...): {sorted(times, key=lambda t: t[1])[-5:]}"
+        )
     finally:
         worker.close()
 
@@ -385,10 +468,12 @@ def test_a_file_over_the_size_limit_is_rejected_in_the_ledger_unread(ledger_db, 
     too_large = outcomes["indicator_progress__D07.csv"]
     assert too_large.status == "rejected" and too_large.reason.startswith("too_large: the file is 2,6")
     with psycopg.connect(ledger_db) as conn:
-        checksum, status = conn.execute("select checksum, status from quarantine.file_loads where load_id = %s",
-                                        (too_large.load_id,)).fetchone()
-        listed = conn.execute("select reason from quarantine.rejected_files where load_id = %s",
-                              (too_large.load_id,)).fetchone()
+        checksum, status = conn.execute(
+            "select checksum, status from quarantine.file_loads where load_id = %s", (too_large.load_id,)
+        ).fetchone()
+        listed = conn.execute(
+            "select reason from quarantine.rejected_files where load_id = %s", (too_large.load_id,)
+        ).fetchone()
     assert status == "rejected" and checksum.startswith("size:") and listed == (too_large.reason,)
     again = {o.file: o.status for o in load_date(tmp_path, day, ledger_db)}  # a rerun: nothing new
     assert again == {"indicator_progress__D07.csv": "unchanged", "indicator_progress__D08.csv": "unchanged"}

@@ -10,9 +10,7 @@ import time
 from datetime import date
 
 import pytest
-
 from kaohe.warehouse import connect
-from tests.conftest import write_file
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +45,13 @@ def big_progress_file(folder, rows: int):
 
 
 def run_load(landing, url):
-    out = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(landing), DAY.isoformat()],
-                         env={**os.environ, "KAOHE_WAREHOUSE_URL": url}, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_SCRIPT, str(landing), DAY.isoformat()],
+        env={**os.environ, "KAOHE_WAREHOUSE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     values = dict(line.split() for line in out.stdout.splitlines() if line.startswith(("ROWS", "MAXRSS_KB")))
     return int(values["ROWS"]), int(values["MAXRSS_KB"])
@@ -57,15 +60,20 @@ def run_load(landing, url):
 def test_a_load_killed_mid_copy_leaves_no_partial_rows(tmp_path, warehouse_url):
     landing = tmp_path / "landing"
     big_progress_file(landing / DAY.isoformat(), 1_500_000)
-    proc = subprocess.Popen([sys.executable, "-c", LOAD_SCRIPT, str(landing), DAY.isoformat()],
-                            env={**os.environ, "KAOHE_WAREHOUSE_URL": warehouse_url},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LOAD_SCRIPT, str(landing), DAY.isoformat()],
+        env={**os.environ, "KAOHE_WAREHOUSE_URL": warehouse_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         with connect(warehouse_url) as conn:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:  # wait until the COPY is streaming
-                copying = conn.execute("select count(*) from pg_stat_activity where datname = current_database()"
-                                       " and query ilike 'copy raw.%%' and state = 'active'").fetchone()[0]
+                copying = conn.execute(
+                    "select count(*) from pg_stat_activity where datname = current_database()"
+                    " and query ilike 'copy raw.%%' and state = 'active'"
+                ).fetchone()[0]
                 if copying:
                     break
                 assert proc.poll() is None, "the load ended before it could be killed"
@@ -76,8 +84,10 @@ def test_a_load_killed_mid_copy_leaves_no_partial_rows(tmp_path, warehouse_url):
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             deadline = time.monotonic() + 30  # the server notices the dead client and rolls back
-            while conn.execute("select count(*) from pg_stat_activity where datname = current_database()"
-                               " and pid <> pg_backend_pid() and query ilike 'copy%%'").fetchone()[0]:
+            while conn.execute(
+                "select count(*) from pg_stat_activity where datname = current_database()"
+                " and pid <> pg_backend_pid() and query ilike 'copy%%'"
+            ).fetchone()[0]:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
             assert conn.execute("select count(*) from raw.indicator_progress").fetchone()[0] == 0
@@ -98,8 +108,10 @@ def test_memory_stays_flat_when_the_file_grows_tenfold(tmp_path, warehouse_url):
     assert path.stat().st_size > 200 * 1024 * 1024  # hundreds of MB
     small_rows, small_rss = run_load(small, warehouse_url)
     with connect(warehouse_url) as conn:  # the same name again would be "unchanged": start clean
-        conn.execute("truncate raw.indicator_progress, quarantine.rejected_rows, quarantine.rejected_files,"
-                     " quarantine.file_loads cascade")
+        conn.execute(
+            "truncate raw.indicator_progress, quarantine.rejected_rows, quarantine.rejected_files,"
+            " quarantine.file_loads cascade"
+        )
     large_rows, large_rss = run_load(large, warehouse_url)
     assert (small_rows, large_rows) == (300_000, 3_000_000)
     # 10× the rows, not 10× the memory: allow 25% + 30 MB of noise over the small file's peak.

@@ -18,7 +18,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-
 from kaohe.warehouse import connect
 
 from .conftest import END
@@ -28,8 +27,16 @@ pytestmark = pytest.mark.integration
 
 BUSINESS_DATE = END  # 2026-10-01, the first day of 2026Q4
 WIDTH = 1280
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+]
 INSTALL_HINT = "`make test` installs it; by hand: apt-get install -y chromium fonts-noto-cjk"
 
 # Runs in the page once it is laid out and reports what the browser made of it: the visible text, each table's
@@ -76,8 +83,11 @@ def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
 
 
 def chinese_fonts() -> list[str]:
-    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True) \
-        if shutil.which("fc-list") else None
+    listed = (
+        subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+        if shutil.which("fc-list")
+        else None
+    )
     return [line for line in (listed.stdout.splitlines() if listed else []) if line.strip()]
 
 
@@ -110,8 +120,12 @@ def rendered(notice_file, tmp_path_factory) -> dict:
     report["dom"] = dumped.stdout
 
     png = work / "notice.png"
-    shot = chromium(f"--window-size={WIDTH},{report['height']}", f"--screenshot={png}", notice_file.as_uri(),
-                    profile=work / "profile-shot")
+    shot = chromium(
+        f"--window-size={WIDTH},{report['height']}",
+        f"--screenshot={png}",
+        notice_file.as_uri(),
+        profile=work / "profile-shot",
+    )
     assert shot.returncode == 0 and png.exists(), shot.stderr[-2000:]
     report["png"] = png  # kept for a look: <pytest tmp>/notice-render0/notice.png
     for profile in work.glob("profile-*"):
@@ -124,31 +138,54 @@ def warnings_of(url: str, *states: str) -> list[dict]:
         cur = conn.execute(
             "select item_type, coalesce(dept_name, dept_code) as dept, subject, coalesce(subject_name, subject) as"
             " subject_name, state, pace from marts.daily_warnings where business_date = %s and state = any(%s)",
-            (BUSINESS_DATE, list(states)))
+            (BUSINESS_DATE, list(states)),
+        )
         names = [d.name for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
 
 
 def test_chromium_and_a_chinese_font_are_installed():
     # fails rather than skips: CI runs `make test`, which installs both
     assert shutil.which("chromium"), f"chromium is not on PATH. {INSTALL_HINT}"
-    assert chinese_fonts(), f"no font with Chinese glyphs (fc-list :lang=zh is empty): the notice would show boxes. " \
-                            f"{INSTALL_HINT}"
+    assert chinese_fonts(), (
+        f"no font with Chinese glyphs (fc-list :lang=zh is empty): the notice would show boxes. {INSTALL_HINT}"
+    )
 
 
 def test_title_and_labels_are_the_chinese_ones(rendered):
     title = f"安康高新区 日督查日通报 {BUSINESS_DATE.isoformat()}"
     assert rendered["title"] == title and rendered["h1"] == title
     assert [re.sub(r"[((].*", "", s) for s in rendered["sections"]] == [
-        "一、今日概况", "二、红色预警指标", "三、黄色预警指标", "四、预警指标完成进度与时间进度对比",
-        "五、拟督办重点项目", "六、进度滞后重点项目", "七、征迁工作组月度排名", "八、各片区征迁户数漏斗", "九、报送情况",
-        "十、昨日数据处理故障"]
+        "一、今日概况",
+        "二、红色预警指标",
+        "三、黄色预警指标",
+        "四、预警指标完成进度与时间进度对比",
+        "五、拟督办重点项目",
+        "六、进度滞后重点项目",
+        "七、征迁工作组月度排名",
+        "八、各片区征迁户数漏斗",
+        "九、报送情况",
+        "十、昨日数据处理故障",
+    ]
     assert "低于60%" in rendered["sections"][1] and "低于80%" in rendered["sections"][2]  # thresholds in force
     assert "(2026-10)" in rendered["sections"][6]
     assert [label for _, label in rendered["cards"]] == [
-        "红色预警指标", "黄色预警指标", "已销号指标", "进度滞后项目", "拟督办项目", "未按时报送"]
-    assert rendered["tables"]["ranking-table"]["head"] == ["名次", "工作组", "片区", "签约 / 目标", "腾空 / 目标",
-                                                           "月度得分", "说明"]
+        "红色预警指标",
+        "黄色预警指标",
+        "已销号指标",
+        "进度滞后项目",
+        "拟督办项目",
+        "未按时报送",
+    ]
+    assert rendered["tables"]["ranking-table"]["head"] == [
+        "名次",
+        "工作组",
+        "片区",
+        "签约 / 目标",
+        "腾空 / 目标",
+        "月度得分",
+        "说明",
+    ]
     assert "时间进度 = 本季度已过天数 / 本季度天数" in rendered["text"]
     assert not rendered["overflow_x"], "the page is wider than the window: a reader would have to scroll sideways"
 
@@ -176,8 +213,10 @@ def test_project_lists_equal_the_mart(rendered, district):
     _, url, _ = district
     projects = warnings_of(url, "behind", "supervision_candidate")
     cards = {label: int(n) for n, label in rendered["cards"]}
-    for state, table, card in [("supervision_candidate", "supervision-table", "拟督办项目"),
-                               ("behind", "behind-table", "进度滞后项目")]:
+    for state, table, card in [
+        ("supervision_candidate", "supervision-table", "拟督办项目"),
+        ("behind", "behind-table", "进度滞后项目"),
+    ]:
         mart = sorted(w["subject"] for w in projects if w["state"] == state)
         rows = rendered["tables"].get(table, {"rows": []})["rows"]
         assert sorted(r[2] for r in rows) == mart and cards[card] == len(mart), state
@@ -186,8 +225,10 @@ def test_project_lists_equal_the_mart(rendered, district):
 def test_demolition_ranking_follows_the_mart(rendered, district):
     _, url, _ = district
     with connect(url) as conn:
-        mart = conn.execute("select rank, group_id from marts.demolition_group_months where month = %s"
-                            " order by rank, group_id", (BUSINESS_DATE.strftime("%Y-%m"),)).fetchall()
+        mart = conn.execute(
+            "select rank, group_id from marts.demolition_group_months where month = %s order by rank, group_id",
+            (BUSINESS_DATE.strftime("%Y-%m"),),
+        ).fetchall()
     rows = rendered["tables"]["ranking-table"]["rows"]
     assert mart, "the district has a demolition ranking for the month"
     assert [(int(r[0]), r[1]) for r in rows] == mart
@@ -204,9 +245,11 @@ def test_charts_are_drawn_and_their_text_fits(rendered, district):
         assert chart["width"] > 400 and chart["height"] > 50, chart_id
         assert chart["outside"] == [], f"{chart_id}: text drawn outside the chart is cut off: {chart['outside'][:5]}"
     with connect(url) as conn:
-        scored = conn.execute("select count(*) filter (where month_score > 0), count(distinct zone_id)"
-                              " from marts.demolition_group_months where month = %s",
-                              (BUSINESS_DATE.strftime("%Y-%m"),)).fetchone()
+        scored = conn.execute(
+            "select count(*) filter (where month_score > 0), count(distinct zone_id)"
+            " from marts.demolition_group_months where month = %s",
+            (BUSINESS_DATE.strftime("%Y-%m"),),
+        ).fetchone()
     assert charts["chart-ranking"]["drawn_bars"] == scored[0]  # one visible bar per group with a score
     assert charts["chart-funnel"]["drawn_bars"] >= scored[1]  # at least the surveyed bar of each zone
     assert charts["chart-progress"]["drawn_bars"] >= 2  # the legend swatches, at least
@@ -220,9 +263,9 @@ def test_screenshot_is_a_full_page_image(rendered):
     channels = {2: 3, 6: 4}[colour_type]
     idat, pos = b"", 8
     while pos < len(data):  # concatenate the image data chunks
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     raw = zlib.decompress(idat)
     assert len(raw) == height * (1 + width * channels)  # complete, decodable image data

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from kaohe import pipeline
 from kaohe.settings import project_root
 from kaohe.warehouse import connect
@@ -26,17 +25,24 @@ CENT = Decimal("0.01")
 
 def seed_multipliers(seed_csv: Path) -> dict[str, Decimal]:
     with open(seed_csv, encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["param"].startswith("multiplier_")
-                and r["effective_from"] <= "2026-09-30"]
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["param"].startswith("multiplier_") and r["effective_from"] <= "2026-09-30"
+        ]
     rows.sort(key=lambda r: r["effective_from"])  # the value in force on the quarter's last day wins
     return {r["param"][-1].upper(): Decimal(r["value"]) for r in rows}
 
 
 def graded(url: str, quarter: str = Q3) -> dict[str, tuple]:
     with connect(url) as conn:
-        return {c: (g, b) for c, g, b in conn.execute(
-            "select cadre_id, grade, base_pay from marts.cadre_quarter_grades where quarter = %s and grade is not null",
-            (quarter,))}
+        return {
+            c: (g, b)
+            for c, g, b in conn.execute(
+                "select cadre_id, grade, base_pay from marts.cadre_quarter_grades where quarter = %s and grade is not null",
+                (quarter,),
+            )
+        }
 
 
 def adjustments(url: str, quarter: str = Q3, status: str | None = None) -> dict[tuple, tuple]:
@@ -44,7 +50,8 @@ def adjustments(url: str, quarter: str = Q3, status: str | None = None) -> dict[
         rows = conn.execute(
             "select cadre_id, version, grade, multiplier, base_pay, adjusted_pay, adjustment, delta_to_pay, status"
             " from payroll.quarterly_adjustments where quarter = %s and (%s::text is null or status = %s)",
-            (quarter, status, status)).fetchall()
+            (quarter, status, status),
+        ).fetchall()
     return {(r[0], r[1]): r[2:] for r in rows}
 
 
@@ -77,12 +84,16 @@ def test_publish_freezes_a_version_the_database_refuses_to_change(district_copy)
     out = publish(url)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith(f"published {Q3} version 1: {len(drafts)} rows")
-    assert {k: v[:-1] for k, v in adjustments(url, status="published").items()} == {k: v[:-1] for k, v in drafts.items()}
+    assert {k: v[:-1] for k, v in adjustments(url, status="published").items()} == {
+        k: v[:-1] for k, v in drafts.items()
+    }
 
-    for statement in ("update payroll.quarterly_adjustments set adjusted_pay = 0 where quarter = '2026Q3'",
-                      "delete from payroll.quarterly_adjustments where quarter = '2026Q3'",
-                      "truncate payroll.quarterly_adjustments",
-                      "delete from payroll.publications"):
+    for statement in (
+        "update payroll.quarterly_adjustments set adjusted_pay = 0 where quarter = '2026Q3'",
+        "delete from payroll.quarterly_adjustments where quarter = '2026Q3'",
+        "truncate payroll.quarterly_adjustments",
+        "delete from payroll.publications",
+    ):
         with connect(url) as conn, pytest.raises(psycopg.errors.RestrictViolation, match="refused|cannot be truncated"):
             conn.execute(statement)  # as the warehouse's superuser: the rule is the database's, not a convention
     assert len(adjustments(url, status="published")) == len(drafts)
@@ -98,7 +109,9 @@ def test_publish_freezes_a_version_the_database_refuses_to_change(district_copy)
     assert f"Pay (rule 4): base {drafts[(cadre, 1)][2]}" in explained.stdout
     assert "  v1 published " in explained.stdout
     with connect(url) as conn:
-        assert conn.execute("select quarter, version, rows from payroll.publications").fetchall() == [(Q3, 1, len(drafts))]
+        assert conn.execute("select quarter, version, rows from payroll.publications").fetchall() == [
+            (Q3, 1, len(drafts))
+        ]
         # the annual result now reads the published grades
         sources = conn.execute("select quarter_grades from marts.cadre_annual_results where year = 2026").fetchall()
     assert sources and all("2026Q3" not in q or "2026Q3 " in q and "(v1)" in q for (q,) in sources)
@@ -116,14 +129,18 @@ def test_a_late_sanction_becomes_a_new_version_of_only_the_changed_rows(district
                join payroll.quarterly_adjustments a on a.cadre_id = g.cadre_id and a.quarter = g.quarter
                where g.quarter = %s and g.role = 'staff' and g.grade in ('B', 'C') and g.grade_reason = 'threshold'
                  and g.dept_grade <> '优秀'
-               order by g.cadre_id limit 1""", (Q3,)).fetchone()
+               order by g.cadre_id limit 1""",
+            (Q3,),
+        ).fetchone()
     before = graded(url)
     late = landing.parent / f"late_{tmp_path.name}"  # a private landing tree: the shared one stays as it is
     shutil.copytree(landing, late)
     (late / "2026-10-02").mkdir()
     (late / "2026-10-02" / f"supervision__{dept}.csv").write_text(
         "event_id,event_type,dept_code,cadre_id,occurred_on,document_no\n"
-        f"SUP-LATE-1,sanction,{dept},{cadre},2026-09-25,纪发〔2026〕17号\n", encoding="utf-8")
+        f"SUP-LATE-1,sanction,{dept},{cadre},2026-09-25,纪发〔2026〕17号\n",
+        encoding="utf-8",
+    )
     day = date(2026, 10, 2)
     pipeline.load(late, day, url)
     pipeline.validate(day, url)
@@ -144,10 +161,16 @@ def test_a_late_sanction_becomes_a_new_version_of_only_the_changed_rows(district
     assert out.stdout.startswith(f"published {Q3} version 2: 1 rows"), out.stdout + out.stderr
     with connect(url) as conn:
         # what the payroll system pulls after taking version 1, and what it pays in total
-        pulled = conn.execute("select cadre_id, delta_to_pay from payroll.quarterly_adjustments"
-                              " where quarter = %s and status = 'published' and version > 1", (Q3,)).fetchall()
-        paid = conn.execute("select sum(delta_to_pay) from payroll.quarterly_adjustments where cadre_id = %s"
-                            " and quarter = %s and status = 'published'", (cadre, Q3)).fetchone()[0]
+        pulled = conn.execute(
+            "select cadre_id, delta_to_pay from payroll.quarterly_adjustments"
+            " where quarter = %s and status = 'published' and version > 1",
+            (Q3,),
+        ).fetchall()
+        paid = conn.execute(
+            "select sum(delta_to_pay) from payroll.quarterly_adjustments where cadre_id = %s"
+            " and quarter = %s and status = 'published'",
+            (cadre, Q3),
+        ).fetchone()[0]
     assert pulled == [(cadre, delta)]
     assert paid == adjustment  # version 1's adjustment + version 2's delta: nothing paid twice
     # what was published stays as it was published
@@ -162,12 +185,15 @@ def test_a_cadre_dropped_from_a_published_quarter_gets_base_pay_back(district_co
         (folder, file_name) = conn.execute(
             """select business_date::text, file from quarantine.file_loads
                where kind = 'cadres' and status = 'loaded' and business_date <= '2026-09-30'
-               order by business_date desc limit 1""").fetchone()
+               order by business_date desc limit 1"""
+        ).fetchone()
         cadre, old_adjustment = conn.execute(
             """select a.cadre_id, a.adjustment from payroll.quarterly_adjustments a
                join marts.cadre_quarter_grades g on g.cadre_id = a.cadre_id and g.quarter = a.quarter
                where a.quarter = %s and a.version = 1 and g.role = 'staff' and a.adjustment <> 0
-               order by a.cadre_id limit 1""", (Q3,)).fetchone()
+               order by a.cadre_id limit 1""",
+            (Q3,),
+        ).fetchone()
     late = landing.parent / f"resubmitted_{tmp_path.name}"
     shutil.copytree(landing, late)
     drop_row_of(late / folder / Path(file_name).name, cadre)
@@ -181,8 +207,11 @@ def test_a_cadre_dropped_from_a_published_quarter_gets_base_pay_back(district_co
     grade, multiplier, base, adjusted, adjustment, delta, _ = drafts[(cadre, 2)]
     assert (grade, multiplier, adjusted, adjustment, delta) == (None, None, base, 0, -old_adjustment)
     with connect(url) as conn:
-        reason = conn.execute("select grade_reason from payroll.quarterly_adjustments where cadre_id = %s"
-                              " and quarter = %s and version = 2", (cadre, Q3)).fetchone()[0]
+        reason = conn.execute(
+            "select grade_reason from payroll.quarterly_adjustments where cadre_id = %s"
+            " and quarter = %s and version = 2",
+            (cadre, Q3),
+        ).fetchone()[0]
     assert reason == "dropped_out"
 
 
@@ -226,7 +255,7 @@ def test_a_rule_parameter_change_moves_the_pay_without_a_code_change(district_co
     drafts = adjustments(url, status="draft")
     a_cadres = {c for c, (g, _) in before.items() if g == "A"}
     assert a_cadres and {c for c, _ in drafts} == a_cadres
-    for (cadre, version), (grade, multiplier, base, adjusted, adjustment, delta, _) in drafts.items():
+    for (_cadre, version), (grade, multiplier, base, adjusted, adjustment, delta, _) in drafts.items():
         assert (version, grade, multiplier) == (2, "A", Decimal("1.2000"))
         assert adjusted == (base * Decimal("1.2")).quantize(CENT, rounding=ROUND_HALF_UP)
         assert delta == adjustment - (base * Decimal("1.1")).quantize(CENT, rounding=ROUND_HALF_UP) + base
@@ -243,16 +272,23 @@ def test_reader_roles_see_only_their_schema(district_copy):
     assert read("kaohe_bi", "marts.dept_quarter_scores") > 0
     assert read("kaohe_bi", "marts.cadre_quarter_grades") > 0
     assert read("kaohe_payroll", "payroll.quarterly_adjustments") > 0
-    forbidden = [("kaohe_bi", "payroll.quarterly_adjustments"), ("kaohe_bi", "raw.cadres"),
-                 ("kaohe_bi", "quarantine.rejected_rows"), ("kaohe_bi", "ingest.valid_cadres"),
-                 ("kaohe_bi", "intermediate.int_payroll__quarter_adjustments"),
-                 ("kaohe_payroll", "marts.cadre_quarter_grades"), ("kaohe_payroll", "raw.cadres"),
-                 ("kaohe_payroll", "quarantine.file_loads")]
+    forbidden = [
+        ("kaohe_bi", "payroll.quarterly_adjustments"),
+        ("kaohe_bi", "raw.cadres"),
+        ("kaohe_bi", "quarantine.rejected_rows"),
+        ("kaohe_bi", "ingest.valid_cadres"),
+        ("kaohe_bi", "intermediate.int_payroll__quarter_adjustments"),
+        ("kaohe_payroll", "marts.cadre_quarter_grades"),
+        ("kaohe_payroll", "raw.cadres"),
+        ("kaohe_payroll", "quarantine.file_loads"),
+    ]
     for role, relation in forbidden:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             read(role, relation)
-    with psycopg.connect(url, user="kaohe_payroll", autocommit=True) as conn, \
-            pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with (
+        psycopg.connect(url, user="kaohe_payroll", autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
         conn.execute("update payroll.quarterly_adjustments set delta_to_pay = 0")
 
 
@@ -263,15 +299,26 @@ def test_rows_dated_after_a_quarter_never_change_it(district_copy, tmp_path):
 
     def q3():
         with connect(url) as conn:
-            return (conn.execute("select dept_code, score, rank_in_class, grade from marts.dept_quarter_scores"
-                                 " where quarter = %s order by 1", (Q3,)).fetchall(),
-                    conn.execute("select cadre_id, individual_score, grade, grade_reason from marts.cadre_quarter_grades"
-                                 " where quarter = %s order by 1", (Q3,)).fetchall())
+            return (
+                conn.execute(
+                    "select dept_code, score, rank_in_class, grade from marts.dept_quarter_scores"
+                    " where quarter = %s order by 1",
+                    (Q3,),
+                ).fetchall(),
+                conn.execute(
+                    "select cadre_id, individual_score, grade, grade_reason from marts.cadre_quarter_grades"
+                    " where quarter = %s order by 1",
+                    (Q3,),
+                ).fetchall(),
+            )
 
     before = q3()
     with connect(url) as conn:
-        cadre, dept = conn.execute("select cadre_id, dept_code from marts.cadre_quarter_grades where quarter = %s"
-                                   " and role = 'staff' and grade <> 'D' order by cadre_id limit 1", (Q3,)).fetchone()
+        cadre, dept = conn.execute(
+            "select cadre_id, dept_code from marts.cadre_quarter_grades where quarter = %s"
+            " and role = 'staff' and grade <> 'D' order by cadre_id limit 1",
+            (Q3,),
+        ).fetchone()
     later = landing.parent / f"later_{tmp_path.name}"
     shutil.copytree(landing, later)
     (later / "2026-10-02").mkdir()
@@ -279,7 +326,9 @@ def test_rows_dated_after_a_quarter_never_change_it(district_copy, tmp_path):
     (later / "2026-10-02" / f"supervision__{dept}.csv").write_text(
         "event_id,event_type,dept_code,cadre_id,occurred_on\n"
         f"SUP-Q4-1,sanction,{dept},{cadre},2026-10-02\n"
-        f"SUP-Q4-2,sanction,{dept},,2026-10-02\n", encoding="utf-8")
+        f"SUP-Q4-2,sanction,{dept},,2026-10-02\n",
+        encoding="utf-8",
+    )
     day = date(2026, 10, 2)
     pipeline.load(later, day, url)
     pipeline.validate(day, url)
@@ -289,8 +338,10 @@ def test_rows_dated_after_a_quarter_never_change_it(district_copy, tmp_path):
     assert adjustments(url, status="draft") == {}
     assert publish(url).stdout.startswith(f"nothing to publish for {Q3}")
     with connect(url) as conn:  # the events did land: they count in Q4
-        assert conn.execute("select grade, grade_reason from marts.cadre_quarter_grades where cadre_id = %s"
-                            " and quarter = '2026Q4'", (cadre,)).fetchone() == ("D", "sanction")
+        assert conn.execute(
+            "select grade, grade_reason from marts.cadre_quarter_grades where cadre_id = %s and quarter = '2026Q4'",
+            (cadre,),
+        ).fetchone() == ("D", "sanction")
 
 
 def test_the_kaohe_publish_dag_looks_first_then_publishes(district_copy):
@@ -309,8 +360,13 @@ def test_the_kaohe_publish_dag_looks_first_then_publishes(district_copy):
     def trigger(conf: dict) -> subprocess.CompletedProcess:
         with airflow_lock():
             ensure_airflow_db(env)
-            return subprocess.run([str(airflow), "dags", "test", "kaohe_publish", "--conf", json.dumps(conf)],
-                                  env=env, capture_output=True, text=True, timeout=600)
+            return subprocess.run(
+                [str(airflow), "dags", "test", "kaohe_publish", "--conf", json.dumps(conf)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
 
     def publications():
         with connect(url) as conn:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from kaohe.warehouse import database_url
 
 from .conftest import END, START, _admin_url, copy_of_district, kaohe
@@ -58,12 +57,23 @@ def _write_changed_files(landing: Path) -> None:
     # a deduction of a D05 deputy that occurred in Q3, delivered late: the quarter's scores, grades and pay change
     (folder / LATE_DEDUCTION).write_text(
         "event_id,dept_code,cadre_id,indicator_code,occurred_on,points,reason,document_no,withdrawn\n"
-        "BP2026-0950,D05,C00119,,2026-09-15,-30,迟报的违纪扣分,高新纪发〔2026〕95号,\n", encoding="utf-8")
+        "BP2026-0950,D05,C00119,,2026-09-15,-30,迟报的违纪扣分,高新纪发〔2026〕95号,\n",
+        encoding="utf-8",
+    )
 
 
 def _run(landing: Path, url: str, reports: Path, start=RERUN, end=RERUN) -> None:
-    run = kaohe("run", "--landing", str(landing), "--from", start.isoformat(), "--to", end.isoformat(), url=url,
-                KAOHE_REPORTS=str(reports))
+    run = kaohe(
+        "run",
+        "--landing",
+        str(landing),
+        "--from",
+        start.isoformat(),
+        "--to",
+        end.isoformat(),
+        url=url,
+        KAOHE_REPORTS=str(reports),
+    )
     assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])
 
 
@@ -94,8 +104,14 @@ def warehouses(district, embedded_warehouse, tmp_path_factory) -> Warehouses:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
-    return Warehouses(table_rows(district_url), unchanged_rerun, resent_rerun, straight,
-                      _notice(reports / "b"), _notice(reports / "straight"))
+    return Warehouses(
+        table_rows(district_url),
+        unchanged_rerun,
+        resent_rerun,
+        straight,
+        _notice(reports / "b"),
+        _notice(reports / "straight"),
+    )
 
 
 def _of_dates(rows: Counter, keep) -> Counter:
@@ -109,8 +125,13 @@ def _different(expected: dict[str, Counter], got: dict[str, Counter]) -> dict[st
 
 
 def test_an_unchanged_rerun_of_a_past_date_changes_nothing(warehouses):
-    assert {"marts.demolition_group_months", "marts.key_project_status", "marts.daily_warnings",
-            "payroll.quarterly_adjustments", "quarantine.file_loads"} <= set(warehouses.original)
+    assert {
+        "marts.demolition_group_months",
+        "marts.key_project_status",
+        "marts.daily_warnings",
+        "payroll.quarterly_adjustments",
+        "quarantine.file_loads",
+    } <= set(warehouses.original)
     assert _different(warehouses.original, warehouses.unchanged_rerun) == {}
 
 
@@ -126,11 +147,14 @@ def test_a_rerun_with_changed_files_equals_a_straight_run(warehouses):
 
 
 def test_the_later_dates_rows_are_not_rewritten_by_the_rerun(warehouses):
-    later = {table: _of_dates(warehouses.original[table], lambda day: day > RERUN.isoformat())
-             for table in PER_DATE_MARTS}
+    later = {
+        table: _of_dates(warehouses.original[table], lambda day: day > RERUN.isoformat()) for table in PER_DATE_MARTS
+    }
     assert all(sum(rows.values()) > 0 for rows in later.values()), later.keys()
-    assert {table: _of_dates(warehouses.resent_rerun[table], lambda day: day > RERUN.isoformat())
-            for table in PER_DATE_MARTS} == later
+    assert {
+        table: _of_dates(warehouses.resent_rerun[table], lambda day: day > RERUN.isoformat())
+        for table in PER_DATE_MARTS
+    } == later
 
 
 def test_the_rerun_dates_notice_describes_that_date(warehouses):

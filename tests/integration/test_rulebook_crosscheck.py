@@ -10,10 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from kaohe.warehouse import connect
-from tests.crosscheck.compare import (CADRE_FIELDS, DEPT_FIELDS, SHOW, differences, mart_rows, report,
-                                      rulebook_rows)
+
+from tests.crosscheck.compare import CADRE_FIELDS, DEPT_FIELDS, SHOW, differences, mart_rows, report, rulebook_rows
 from tests.crosscheck.rulebook import compute_quarter, load_inputs
 
 pytestmark = pytest.mark.integration

@@ -34,11 +34,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from kaohe import pipeline
 from kaohe.warehouse import connect
-from tests.crosscheck.compare import (CADRE_FIELDS, DEPT_FIELDS, differences, mart_rows, report,
-                                      rulebook_rows)
+
+from tests.crosscheck.compare import CADRE_FIELDS, DEPT_FIELDS, differences, mart_rows, report, rulebook_rows
 from tests.crosscheck.rulebook import Inputs, QuarterComputation, compute_quarter, load_inputs, reference_in_force
 
 pytestmark = pytest.mark.integration
@@ -47,10 +46,28 @@ Q3, Q4 = "2026Q3", "2026Q4"
 DAY_ONE, DAY_TWO = date(2026, 10, 2), date(2026, 10, 3)
 LAST_GENERATED_DAY = date(2026, 10, 1)
 
-BONUS_PENALTY = ("event_id", "dept_code", "cadre_id", "indicator_code", "occurred_on", "points", "reason",
-                 "document_no", "withdrawn")
-SUPERVISION = ("event_id", "event_type", "dept_code", "cadre_id", "occurred_on", "resolved_on", "subject",
-               "document_no", "withdrawn")
+BONUS_PENALTY = (
+    "event_id",
+    "dept_code",
+    "cadre_id",
+    "indicator_code",
+    "occurred_on",
+    "points",
+    "reason",
+    "document_no",
+    "withdrawn",
+)
+SUPERVISION = (
+    "event_id",
+    "event_type",
+    "dept_code",
+    "cadre_id",
+    "occurred_on",
+    "resolved_on",
+    "subject",
+    "document_no",
+    "withdrawn",
+)
 COMMENDATIONS = ("cadre_id", "quarter", "basis", "document_no")
 EVALUATIONS = ("evaluator_group", "evaluator_id", "target_type", "target_id", "quarter", "score")
 CADRES = ("cadre_id", "name", "dept_code", "role", "quarterly_base_pay", "active")
@@ -92,8 +109,10 @@ class Picks:
 def pick_codes(conn, inputs: Inputs) -> Picks:
     grades = {}
     for quarter, dept, dept_class, score, rank, grade in conn.execute(
-            "select quarter, dept_code, dept_class, score, rank_in_class, grade from marts.dept_quarter_scores "
-            "where quarter in (%s, %s) order by quarter, rank_in_class, dept_code", (Q3, Q4)):
+        "select quarter, dept_code, dept_class, score, rank_in_class, grade from marts.dept_quarter_scores "
+        "where quarter in (%s, %s) order by quarter, rank_in_class, dept_code",
+        (Q3, Q4),
+    ):
         grades.setdefault(quarter, []).append((dept, dept_class, score, rank, grade))
     used: set[str] = set()
 
@@ -109,8 +128,9 @@ def pick_codes(conn, inputs: Inputs) -> Picks:
     free_bonus_dept = take(g[0] for g in sorted(grades[Q3], key=lambda g: -(g[2] or 0)))
 
     indicators = {r["indicator_code"]: r for r in reference_in_force(inputs, "indicators", LAST_GENERATED_DAY)}
-    assignments = [r for r in reference_in_force(inputs, "indicator_assignments", LAST_GENERATED_DAY)
-                   if r["year"] == 2026]
+    assignments = [
+        r for r in reference_in_force(inputs, "indicator_assignments", LAST_GENERATED_DAY) if r["year"] == 2026
+    ]
     deduction_by_dept: dict[str, list[tuple[str, Decimal]]] = {}
     for a in assignments:
         if indicators[a["indicator_code"]]["scoring"] == "deduction":
@@ -124,22 +144,34 @@ def pick_codes(conn, inputs: Inputs) -> Picks:
 
     def short_of_target(a) -> bool:
         indicator = indicators[a["indicator_code"]]
-        return (indicator["scoring"] == "ratio" and (indicator["source"] or "submission") == "submission"
-                and q4.departments[a["dept_code"]].points[a["indicator_code"]] < a["weight"] - 1)
+        return (
+            indicator["scoring"] == "ratio"
+            and (indicator["source"] or "submission") == "submission"
+            and q4.departments[a["dept_code"]].points[a["indicator_code"]] < a["weight"] - 1
+        )
 
-    zero_target = next((a["dept_code"], a["indicator_code"])
-                       for a in sorted(assignments, key=lambda a: (a["dept_code"], a["indicator_code"]))
-                       if a["dept_code"] not in used and short_of_target(a))
+    zero_target = next(
+        (a["dept_code"], a["indicator_code"])
+        for a in sorted(assignments, key=lambda a: (a["dept_code"], a["indicator_code"]))
+        if a["dept_code"] not in used and short_of_target(a)
+    )
     used.add(zero_target[0])
 
     # cadres with no event or commendation yet, each from a department of its own
     busy = {r["cadre_id"] for kind in ("bonus_penalty", "supervision", "commendations") for r in inputs.rows[kind]}
-    roster = sorted((r for r in reference_in_force(inputs, "cadres", LAST_GENERATED_DAY) if r["active"]),
-                    key=lambda r: r["cadre_id"])
+    roster = sorted(
+        (r for r in reference_in_force(inputs, "cadres", LAST_GENERATED_DAY) if r["active"]),
+        key=lambda r: r["cadre_id"],
+    )
 
     def member(role: str = "staff", dept: str | None = None) -> tuple[str, str]:
-        row = next(r for r in roster if r["role"] == role and r["cadre_id"] not in busy
-                   and (r["dept_code"] == dept if dept else r["dept_code"] not in used))
+        row = next(
+            r
+            for r in roster
+            if r["role"] == role
+            and r["cadre_id"] not in busy
+            and (r["dept_code"] == dept if dept else r["dept_code"] not in used)
+        )
         busy.add(row["cadre_id"])
         used.add(row["dept_code"])
         return row["cadre_id"], row["dept_code"]
@@ -155,10 +187,31 @@ def pick_codes(conn, inputs: Inputs) -> Picks:
     bad_head, unresponsive_head = member("head"), member("head")
     eval_dept = take(sorted(d for d, *_ in grades[Q3]))
     eval_cadre = member()
-    return Picks(veto_dept, unvetoed_dept, q4_veto_dept, q4_sanctioned, deduction_dept, deductions, deduction_staff,
-                 free_bonus_dept, free_penalty_dept, unresponsive, one_warning, commended, commended_sanctioned,
-                 cadre_bonus, moved, moved_from, moved_to, commended_head, bad_head, unresponsive_head, zero_target,
-                 eval_dept, eval_cadre)
+    return Picks(
+        veto_dept,
+        unvetoed_dept,
+        q4_veto_dept,
+        q4_sanctioned,
+        deduction_dept,
+        deductions,
+        deduction_staff,
+        free_bonus_dept,
+        free_penalty_dept,
+        unresponsive,
+        one_warning,
+        commended,
+        commended_sanctioned,
+        cadre_bonus,
+        moved,
+        moved_from,
+        moved_to,
+        commended_head,
+        bad_head,
+        unresponsive_head,
+        zero_target,
+        eval_dept,
+        eval_cadre,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -182,16 +235,37 @@ def write_csv(folder: Path, name: str, header: tuple[str, ...], rows: list[dict]
         writer.writerows([cell(row.get(column)) for column in header] for row in rows)
 
 
-def bonus(event_id: str, dept: str, occurred_on: str, points: str, cadre: str | None = None,
-          indicator: str | None = None, **extra) -> dict:
-    return {"event_id": event_id, "dept_code": dept, "cadre_id": cadre, "indicator_code": indicator,
-            "occurred_on": occurred_on, "points": points, "reason": "edge case", **extra}
+def bonus(
+    event_id: str,
+    dept: str,
+    occurred_on: str,
+    points: str,
+    cadre: str | None = None,
+    indicator: str | None = None,
+    **extra,
+) -> dict:
+    return {
+        "event_id": event_id,
+        "dept_code": dept,
+        "cadre_id": cadre,
+        "indicator_code": indicator,
+        "occurred_on": occurred_on,
+        "points": points,
+        "reason": "edge case",
+        **extra,
+    }
 
 
-def supervision(event_id: str, event_type: str, dept: str, occurred_on: str, cadre: str | None = None,
-                **extra) -> dict:
-    return {"event_id": event_id, "event_type": event_type, "dept_code": dept, "cadre_id": cadre,
-            "occurred_on": occurred_on, "document_no": f"督字〔2026〕{event_id[-2:]}号", **extra}
+def supervision(event_id: str, event_type: str, dept: str, occurred_on: str, cadre: str | None = None, **extra) -> dict:
+    return {
+        "event_id": event_id,
+        "event_type": event_type,
+        "dept_code": dept,
+        "cadre_id": cadre,
+        "occurred_on": occurred_on,
+        "document_no": f"督字〔2026〕{event_id[-2:]}号",
+        **extra,
+    }
 
 
 def deliver_day_one(landing: Path, picks: Picks, inputs: Inputs) -> None:
@@ -201,75 +275,118 @@ def deliver_day_one(landing: Path, picks: Picks, inputs: Inputs) -> None:
 
     # reference snapshots (full): the roster with one staff member moved, the assignments with a target of 0
     roster = reference_in_force(inputs, "cadres", LAST_GENERATED_DAY)
-    write_csv(folder, "cadres.csv", CADRES,
-              [{**r, "dept_code": p.moved_to if r["cadre_id"] == p.moved else r["dept_code"]} for r in roster])
+    write_csv(
+        folder,
+        "cadres.csv",
+        CADRES,
+        [{**r, "dept_code": p.moved_to if r["cadre_id"] == p.moved else r["dept_code"]} for r in roster],
+    )
     assignments = reference_in_force(inputs, "indicator_assignments", LAST_GENERATED_DAY)
-    write_csv(folder, "indicator_assignments.csv", ASSIGNMENTS, [
-        {**a, **({f"q{n}_target": 0 for n in range(1, 5)}
-                 if (a["dept_code"], a["indicator_code"]) == p.zero_target and a["year"] == 2026 else {})}
-        for a in assignments])
+    write_csv(
+        folder,
+        "indicator_assignments.csv",
+        ASSIGNMENTS,
+        [
+            {
+                **a,
+                **(
+                    {f"q{n}_target": 0 for n in range(1, 5)}
+                    if (a["dept_code"], a["indicator_code"]) == p.zero_target and a["year"] == 2026
+                    else {}
+                ),
+            }
+            for a in assignments
+        ],
+    )
 
-    write_csv(folder, "bonus_penalty.csv", BONUS_PENALTY, [
-        # deduction indicator a: w − (w + 2) + 1 → clamped once to 0 (clamping the penalty alone, then adding
-        # the reversal, would give 1)
-        bonus("BP-EDGE-DA1", p.deduction_dept, "2026-07-15", str(-(wa + 2)), indicator=da),
-        bonus("BP-EDGE-DA2", p.deduction_dept, "2026-09-10", "1", indicator=da),
-        # deduction indicator b: +2, then −1 (corrected tomorrow to −2.5), −0.75 (withdrawn tomorrow), −0.25:
-        # w − 0.75 summed first; clamping the +2 alone would lose it (w − 2.75)
-        bonus("BP-EDGE-DB1", p.deduction_dept, "2026-07-02", "2", indicator=db),
-        bonus("BP-EDGE-DB2", p.deduction_dept, "2026-08-05", "-1", indicator=db),
-        bonus("BP-EDGE-DB3", p.deduction_dept, "2026-08-20", "-0.75", indicator=db),
-        # naming a cadre too: an event with an indicator counts for that indicator only
-        bonus("BP-EDGE-DB4", p.deduction_dept, "2026-09-03", "-0.25", cadre=p.deduction_staff, indicator=db),
-        # deduction indicator c: a Q3 penalty that tomorrow's correction moves into Q4
-        bonus("BP-EDGE-DC1", p.deduction_dept, "2026-09-12", "-1", indicator=dc),
-        # free bonus/penalty, uncapped (late Q3, and Q4); 3 decimals: the score's rounding meets a tie
-        bonus("BP-EDGE-FB1", p.free_bonus_dept, "2026-09-15", "4"),
-        bonus("BP-EDGE-FB2", p.free_bonus_dept, "2026-10-02", "1.5"),
-        bonus("BP-EDGE-FP1", p.free_penalty_dept, "2026-09-01", "-3.5"),
-        bonus("BP-EDGE-FP2", p.free_penalty_dept, "2026-09-28", "-2.255"),
-        # the cadre's own score
-        bonus("BP-EDGE-K1", p.cadre_bonus[1], "2026-09-25", "3", cadre=p.cadre_bonus[0]),
-        bonus("BP-EDGE-K2", p.cadre_bonus[1], "2026-08-10", "-0.505", cadre=p.cadre_bonus[0]),
-        # the moved cadre, sent by the old department on the last day there: follows them into the new one
-        bonus("BP-EDGE-M1", p.moved_from, "2026-10-01", "2", cadre=p.moved),
-        # deliberately bad: a head has no individual score; the old department after the move
-        bonus("BP-EDGE-BAD1", p.bad_head[1], "2026-09-20", "1", cadre=p.bad_head[0]),
-        bonus("BP-EDGE-BAD2", p.moved_from, "2026-10-02", "1", cadre=p.moved),
-    ])
+    write_csv(
+        folder,
+        "bonus_penalty.csv",
+        BONUS_PENALTY,
+        [
+            # deduction indicator a: w − (w + 2) + 1 → clamped once to 0 (clamping the penalty alone, then adding
+            # the reversal, would give 1)
+            bonus("BP-EDGE-DA1", p.deduction_dept, "2026-07-15", str(-(wa + 2)), indicator=da),
+            bonus("BP-EDGE-DA2", p.deduction_dept, "2026-09-10", "1", indicator=da),
+            # deduction indicator b: +2, then −1 (corrected tomorrow to −2.5), −0.75 (withdrawn tomorrow), −0.25:
+            # w − 0.75 summed first; clamping the +2 alone would lose it (w − 2.75)
+            bonus("BP-EDGE-DB1", p.deduction_dept, "2026-07-02", "2", indicator=db),
+            bonus("BP-EDGE-DB2", p.deduction_dept, "2026-08-05", "-1", indicator=db),
+            bonus("BP-EDGE-DB3", p.deduction_dept, "2026-08-20", "-0.75", indicator=db),
+            # naming a cadre too: an event with an indicator counts for that indicator only
+            bonus("BP-EDGE-DB4", p.deduction_dept, "2026-09-03", "-0.25", cadre=p.deduction_staff, indicator=db),
+            # deduction indicator c: a Q3 penalty that tomorrow's correction moves into Q4
+            bonus("BP-EDGE-DC1", p.deduction_dept, "2026-09-12", "-1", indicator=dc),
+            # free bonus/penalty, uncapped (late Q3, and Q4); 3 decimals: the score's rounding meets a tie
+            bonus("BP-EDGE-FB1", p.free_bonus_dept, "2026-09-15", "4"),
+            bonus("BP-EDGE-FB2", p.free_bonus_dept, "2026-10-02", "1.5"),
+            bonus("BP-EDGE-FP1", p.free_penalty_dept, "2026-09-01", "-3.5"),
+            bonus("BP-EDGE-FP2", p.free_penalty_dept, "2026-09-28", "-2.255"),
+            # the cadre's own score
+            bonus("BP-EDGE-K1", p.cadre_bonus[1], "2026-09-25", "3", cadre=p.cadre_bonus[0]),
+            bonus("BP-EDGE-K2", p.cadre_bonus[1], "2026-08-10", "-0.505", cadre=p.cadre_bonus[0]),
+            # the moved cadre, sent by the old department on the last day there: follows them into the new one
+            bonus("BP-EDGE-M1", p.moved_from, "2026-10-01", "2", cadre=p.moved),
+            # deliberately bad: a head has no individual score; the old department after the move
+            bonus("BP-EDGE-BAD1", p.bad_head[1], "2026-09-20", "1", cadre=p.bad_head[0]),
+            bonus("BP-EDGE-BAD2", p.moved_from, "2026-10-02", "1", cadre=p.moved),
+        ],
+    )
 
     x, y = p.unresponsive, p.one_warning
-    write_csv(folder, "supervision.csv", SUPERVISION, [
-        supervision("SV-EDGE-01", "sanction", p.veto_dept, "2026-09-20"),  # the veto, late
-        supervision("SV-EDGE-02", "sanction", p.unvetoed_dept, "2026-09-21"),  # withdrawn tomorrow
-        supervision("SV-EDGE-03", "warning", x[1], "2026-08-12", x[0], subject="K1-01"),  # resolved tomorrow
-        supervision("SV-EDGE-04", "interview", x[1], "2026-09-05", x[0], resolved_on="2026-09-06"),
-        supervision("SV-EDGE-05", "warning", y[1], "2026-09-10", y[0]),
-        supervision("SV-EDGE-06", "org_handling", y[1], "2026-09-12", y[0]),  # recorded, not scored
-        supervision("SV-EDGE-07", "warning", y[1], "2026-09-14"),  # at the department: counts for no cadre
-        supervision("SV-EDGE-08", "sanction", p.commended_sanctioned[1], "2026-09-18", p.commended_sanctioned[0]),
-        supervision("SV-EDGE-09", "sanction", p.q4_veto_dept, "2026-10-02", p.q4_sanctioned),
-        supervision("SV-EDGE-10", "warning", p.moved_from, "2026-10-01", p.moved),  # Q4, before the move
-        supervision("SV-EDGE-12", "warning", p.unresponsive_head[1], "2026-07-20", p.unresponsive_head[0]),
-        supervision("SV-EDGE-13", "interview", p.unresponsive_head[1], "2026-09-22", p.unresponsive_head[0]),
-    ])
+    write_csv(
+        folder,
+        "supervision.csv",
+        SUPERVISION,
+        [
+            supervision("SV-EDGE-01", "sanction", p.veto_dept, "2026-09-20"),  # the veto, late
+            supervision("SV-EDGE-02", "sanction", p.unvetoed_dept, "2026-09-21"),  # withdrawn tomorrow
+            supervision("SV-EDGE-03", "warning", x[1], "2026-08-12", x[0], subject="K1-01"),  # resolved tomorrow
+            supervision("SV-EDGE-04", "interview", x[1], "2026-09-05", x[0], resolved_on="2026-09-06"),
+            supervision("SV-EDGE-05", "warning", y[1], "2026-09-10", y[0]),
+            supervision("SV-EDGE-06", "org_handling", y[1], "2026-09-12", y[0]),  # recorded, not scored
+            supervision("SV-EDGE-07", "warning", y[1], "2026-09-14"),  # at the department: counts for no cadre
+            supervision("SV-EDGE-08", "sanction", p.commended_sanctioned[1], "2026-09-18", p.commended_sanctioned[0]),
+            supervision("SV-EDGE-09", "sanction", p.q4_veto_dept, "2026-10-02", p.q4_sanctioned),
+            supervision("SV-EDGE-10", "warning", p.moved_from, "2026-10-01", p.moved),  # Q4, before the move
+            supervision("SV-EDGE-12", "warning", p.unresponsive_head[1], "2026-07-20", p.unresponsive_head[0]),
+            supervision("SV-EDGE-13", "interview", p.unresponsive_head[1], "2026-09-22", p.unresponsive_head[0]),
+        ],
+    )
 
-    write_csv(folder, "commendations.csv", COMMENDATIONS, [
-        {"cadre_id": p.commended[0], "quarter": Q3, "basis": "edge case", "document_no": "表字〔2026〕1号"},
-        {"cadre_id": p.commended_sanctioned[0], "quarter": Q3, "basis": "edge case"},
-        {"cadre_id": p.commended_head[0], "quarter": Q4, "basis": "edge case: a head"},
-    ])
+    write_csv(
+        folder,
+        "commendations.csv",
+        COMMENDATIONS,
+        [
+            {"cadre_id": p.commended[0], "quarter": Q3, "basis": "edge case", "document_no": "表字〔2026〕1号"},
+            {"cadre_id": p.commended_sanctioned[0], "quarter": Q3, "basis": "edge case"},
+            {"cadre_id": p.commended_head[0], "quarter": Q4, "basis": "edge case: a head"},
+        ],
+    )
 
     # Q3 evaluations re-delivered (a later delivery of the same key replaces the earlier one)
     earlier = [r for r in inputs.rows["evaluations"] if r["quarter"] == Q3]
-    redo = [{**r, "score": Decimal("60.5")} for r in earlier
-            if r["target_type"] == "dept" and r["target_id"] == p.eval_dept]
-    leaders = [r for r in earlier if r["target_type"] == "cadre" and r["target_id"] == p.eval_cadre[0]
-               and r["evaluator_group"] == "leaders"]
+    redo = [
+        {**r, "score": Decimal("60.5")} for r in earlier if r["target_type"] == "dept" and r["target_id"] == p.eval_dept
+    ]
+    leaders = [
+        r
+        for r in earlier
+        if r["target_type"] == "cadre" and r["target_id"] == p.eval_cadre[0] and r["evaluator_group"] == "leaders"
+    ]
     redo += [{**r, "score": Decimal("99.5")} for r in leaders]
     # a new rating naming the cadre in lower case: codes are upper-cased before use
-    redo.append({"evaluator_group": "peers", "evaluator_id": "CP-EDGE-01", "target_type": "cadre",
-                 "target_id": p.eval_cadre[0].lower(), "quarter": Q3, "score": Decimal("97.25")})
+    redo.append(
+        {
+            "evaluator_group": "peers",
+            "evaluator_id": "CP-EDGE-01",
+            "target_type": "cadre",
+            "target_id": p.eval_cadre[0].lower(),
+            "quarter": Q3,
+            "score": Decimal("97.25"),
+        }
+    )
     write_csv(folder, "evaluations.csv", EVALUATIONS, redo)
 
 
@@ -277,20 +394,30 @@ def deliver_day_two(landing: Path, picks: Picks) -> None:
     folder = landing / DAY_TWO.isoformat()
     p = picks
     (_, _), (db, _), (dc, _) = p.deductions
-    write_csv(folder, "bonus_penalty.csv", BONUS_PENALTY, [
-        bonus("BP-EDGE-DB2", p.deduction_dept, "2026-08-05", "-2.5", indicator=db),  # corrected points
-        bonus("BP-EDGE-DB3", p.deduction_dept, "2026-08-20", "-0.75", indicator=db, withdrawn="是"),
-        bonus("BP-EDGE-DC1", p.deduction_dept, "2026-10-02", "-1.5", indicator=dc),  # corrected into Q4
-        bonus("BP-EDGE-DC2", p.deduction_dept, "2026-10-03", "-0.3", indicator=dc),
-        bonus("BP-EDGE-FB1", p.free_bonus_dept, "2026-09-15", "4"),  # identical re-delivery: changes nothing
-        bonus("BP-EDGE-M2", p.moved_to, "2026-10-03", "1.5", cadre=p.moved),
-    ])
+    write_csv(
+        folder,
+        "bonus_penalty.csv",
+        BONUS_PENALTY,
+        [
+            bonus("BP-EDGE-DB2", p.deduction_dept, "2026-08-05", "-2.5", indicator=db),  # corrected points
+            bonus("BP-EDGE-DB3", p.deduction_dept, "2026-08-20", "-0.75", indicator=db, withdrawn="是"),
+            bonus("BP-EDGE-DC1", p.deduction_dept, "2026-10-02", "-1.5", indicator=dc),  # corrected into Q4
+            bonus("BP-EDGE-DC2", p.deduction_dept, "2026-10-03", "-0.3", indicator=dc),
+            bonus("BP-EDGE-FB1", p.free_bonus_dept, "2026-09-15", "4"),  # identical re-delivery: changes nothing
+            bonus("BP-EDGE-M2", p.moved_to, "2026-10-03", "1.5", cadre=p.moved),
+        ],
+    )
     x = p.unresponsive
-    write_csv(folder, "supervision.csv", SUPERVISION, [
-        supervision("SV-EDGE-02", "sanction", p.unvetoed_dept, "2026-09-21", withdrawn="true"),
-        supervision("SV-EDGE-03", "warning", x[1], "2026-08-12", x[0], subject="K1-01", resolved_on="2026-09-30"),
-        supervision("SV-EDGE-11", "interview", p.moved_to, "2026-10-03", p.moved),  # the second in Q4 → D
-    ])
+    write_csv(
+        folder,
+        "supervision.csv",
+        SUPERVISION,
+        [
+            supervision("SV-EDGE-02", "sanction", p.unvetoed_dept, "2026-09-21", withdrawn="true"),
+            supervision("SV-EDGE-03", "warning", x[1], "2026-08-12", x[0], subject="K1-01", resolved_on="2026-09-30"),
+            supervision("SV-EDGE-11", "interview", p.moved_to, "2026-10-03", p.moved),  # the second in Q4 → D
+        ],
+    )
 
 
 def run_day(landing: Path, day: date, url: str) -> None:
@@ -318,7 +445,9 @@ def test_edge_case_days_match_the_rulebook(district_copy, tmp_path):
     with connect(url) as conn:
         rejected = conn.execute(
             "select coalesce(raw ->> 'event_id', file || ' row ' || row_number), rule from quarantine.rejected_rows "
-            "where business_date in (%s, %s)", (DAY_ONE, DAY_TWO)).fetchall()
+            "where business_date in (%s, %s)",
+            (DAY_ONE, DAY_TWO),
+        ).fetchall()
         inputs = load_inputs(conn)
         marts = {q: mart_rows(conn, q) for q in (Q3, Q4)}
     assert sorted(rejected) == sorted(DELIBERATELY_BAD.items()), "only the deliberately bad rows are quarantined"
@@ -363,9 +492,12 @@ def test_edge_case_days_match_the_rulebook(district_copy, tmp_path):
     assert (q3.cadres[p.moved].dept_code, q4.cadres[p.moved].dept_code) == (p.moved_from, p.moved_to)
     moved_events = {e["event_id"] for e in computations[Q4].bonus_penalty if e["cadre_id"] == p.moved}
     assert moved_events == {"BP-EDGE-M1", "BP-EDGE-M2"}, "events from both departments follow the cadre"
-    ratings = {(r["evaluator_id"], r["score"]) for r in
-               computations[Q3].evaluations_by_target[("cadre", p.eval_cadre[0])]}
+    ratings = {
+        (r["evaluator_id"], r["score"]) for r in computations[Q3].evaluations_by_target[("cadre", p.eval_cadre[0])]
+    }
     assert ("CP-EDGE-01", Decimal("97.25")) in ratings and Decimal("99.5") in {s for _, s in ratings}, ratings
     assert q4.departments[p.zero_target[0]].points[p.zero_target[1]] == next(
-        a["weight"] for a in reference_in_force(inputs, "indicator_assignments", DAY_ONE)
-        if (a["dept_code"], a["indicator_code"]) == p.zero_target and a["year"] == 2026), "a target of 0 is ratio 1"
+        a["weight"]
+        for a in reference_in_force(inputs, "indicator_assignments", DAY_ONE)
+        if (a["dept_code"], a["indicator_code"]) == p.zero_target and a["year"] == 2026
+    ), "a target of 0 is ratio 1"

@@ -16,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-INNER_TESTS = '''
+INNER_TESTS = """
 import os
 from pathlib import Path
 
@@ -31,7 +31,7 @@ def test_uses_a_database(embedded_warehouse, warehouse_url):
 
 def test_fails():
     assert False, "a failing session must stop its servers all the same"
-'''
+"""
 
 
 def postmasters_of(data_dir: Path) -> list[psutil.Process]:
@@ -49,8 +49,14 @@ def test_a_failing_session_stops_the_server_it_started_and_leaves_nothing_outsid
     probe = tmp_path / "data_dir"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KAOHE_", "PYTEST_"))}
     env |= {"KAOHE_HOME": str(tmp_path / "home"), "KAOHE_PROBE": str(probe), "GX_ANALYTICS_ENABLED": "false"}
-    session = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider",
-                              str(inner)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    session = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider", str(inner)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert session.returncode == 1 and "1 failed, 1 passed" in session.stdout, session.stdout[-3000:] + session.stderr
     data_dir = Path(probe.read_text())  # the session had a server: the test below is not vacuous
 

@@ -23,7 +23,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from kaohe.warehouse import connect, database_name
 from kaohe_superset.bundle import bundle_objects
 from kaohe_superset.processes import ADMIN_USER, stop
@@ -71,8 +70,20 @@ def superset(district, superset_python, tmp_path_factory):
     port = free_port()
     started = time.monotonic()
     try:
-        done = run_in_own_group([str(superset_python), str(PROVISION), "start", "--home", str(home), "--bind",
-                                 f"127.0.0.1:{port}", "--warehouse-url", warehouse_url], timeout=600)
+        done = run_in_own_group(
+            [
+                str(superset_python),
+                str(PROVISION),
+                "start",
+                "--home",
+                str(home),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--warehouse-url",
+                warehouse_url,
+            ],
+            timeout=600,
+        )
         assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-5000:])
         TIMINGS["provision"] = time.monotonic() - started
         base_url = f"http://127.0.0.1:{port}"
@@ -113,16 +124,23 @@ def number(value) -> Decimal:
 
 def test_every_dataset_chart_and_dashboard_of_the_bundle_exists(superset, bundle):
     _, client, _ = superset
-    for kind, resource, name in [("datasets", "dataset", "table_name"), ("charts", "chart", "slice_name"),
-                                 ("dashboards", "dashboard", "dashboard_title")]:
+    for kind, resource, name in [
+        ("datasets", "dataset", "table_name"),
+        ("charts", "chart", "slice_name"),
+        ("dashboards", "dashboard", "dashboard_title"),
+    ]:
         live = {(str(o["uuid"]), o[name]) for o in client.all(resource)}
         wanted = {(o["uuid"], o[name]) for o in bundle[kind]}
         assert wanted <= live, f"{kind} missing in Superset: {sorted(wanted - live)}"
     titles = sorted(d["dashboard_title"] for d in bundle["dashboards"])
     assert titles == sorted(["部门季度考核", "干部等次与绩效", "征迁进度", "重点项目与预警"])
     # every chart of the bundle is on a dashboard
-    placed = {c["meta"]["uuid"] for d in bundle["dashboards"] for c in d["position"].values()
-              if isinstance(c, dict) and c.get("type") == "CHART"}
+    placed = {
+        c["meta"]["uuid"]
+        for d in bundle["dashboards"]
+        for c in d["position"].values()
+        if isinstance(c, dict) and c.get("type") == "CHART"
+    }
     assert placed == {c["uuid"] for c in bundle["charts"]}
 
 
@@ -156,8 +174,9 @@ def test_native_filters_by_quarter_month_class_and_department(superset):
         dashboard = client.get(f"/api/v1/dashboard/{slug}")["result"]
         metadata = json.loads(dashboard["json_metadata"])
         position = json.loads(dashboard["position_json"])
-        chart_ids = {c["meta"]["chartId"] for c in position.values()
-                     if isinstance(c, dict) and c.get("type") == "CHART"}
+        chart_ids = {
+            c["meta"]["chartId"] for c in position.values() if isinstance(c, dict) and c.get("type") == "CHART"
+        }
         filters = metadata["native_filter_configuration"]
         assert [f["name"] for f in filters] == names, slug
         for native_filter in filters:
@@ -200,8 +219,12 @@ def test_one_figure_per_dashboard_equals_the_mart(superset, charts_by_title, dis
     assert figure("签约户数", "month", SEPTEMBER) == signed > 0
 
     day = START.isoformat()
-    [(red,)] = mart(url, "select count(*) from marts.daily_warnings where business_date = %s and item_type ="
-                         " 'indicator' and state = 'red'", START)
+    [(red,)] = mart(
+        url,
+        "select count(*) from marts.daily_warnings where business_date = %s and item_type ="
+        " 'indicator' and state = 'red'",
+        START,
+    )
     assert figure("红色预警指标", "business_day", day) == red > 0
 
 
@@ -210,9 +233,14 @@ def test_the_ranking_table_is_the_mart(superset, charts_by_title, district):
     _, client, _ = superset
     rows = client.chart_data(charts_by_title["部门得分、类内排名与等次"], [{"col": "quarter", "op": "IN", "val": [Q3]}])
     shown = sorted((r["dept_name"], r["rank_in_class"], number(r["score"]), r["grade"], r["veto_label"]) for r in rows)
-    expected = sorted((name, rank, number(score), grade, "是" if vetoed else "否") for name, rank, score, grade, vetoed
-                      in mart(district[1], "select dept_name, rank_in_class, score, grade, vetoed"
-                                           " from marts.dept_quarter_scores where quarter = %s", Q3))
+    expected = sorted(
+        (name, rank, number(score), grade, "是" if vetoed else "否")
+        for name, rank, score, grade, vetoed in mart(
+            district[1],
+            "select dept_name, rank_in_class, score, grade, vetoed from marts.dept_quarter_scores where quarter = %s",
+            Q3,
+        )
+    )
     assert shown == expected and len(shown) > 10
 
 
@@ -222,19 +250,34 @@ def test_period_filters_start_on_the_latest_final_period_and_label_the_open_one(
     offered right after it, labelled （进行中）."""
     _, client, _ = superset
     url = district[1]
-    for slug, name, mart_name, column in [("dept-quarter", "季度", "dept_quarter_scores", "quarter"),
-                                          ("cadre-grades", "季度", "cadre_quarter_grades", "quarter"),
-                                          ("demolition", "月份", "demolition_group_months", "month")]:
+    for slug, name, mart_name, column in [
+        ("dept-quarter", "季度", "dept_quarter_scores", "quarter"),
+        ("cadre-grades", "季度", "cadre_quarter_grades", "quarter"),
+        ("demolition", "月份", "demolition_group_months", "month"),
+    ]:
         metadata = json.loads(client.get(f"/api/v1/dashboard/{slug}")["result"]["json_metadata"])
         [native_filter] = [f for f in metadata["native_filter_configuration"] if f["name"] == name]
         assert native_filter["controlValues"]["defaultToFirstItem"], (slug, name)
         target, metric = native_filter["targets"][0], native_filter["sortMetric"]
-        query = {"datasource": {"id": target["datasetId"], "type": "table"}, "result_format": "json",
-                 "result_type": "full", "queries": [{
-                     "columns": [target["column"]["name"]], "metrics": [metric], "row_limit": 1000,
-                     "orderby": [[metric, native_filter["controlValues"]["sortAscending"]]]}]}
-        values = [row[target["column"]["name"]] for row in client.post("/api/v1/chart/data", query)["result"][0]["data"]]
-        finals = [p for (p,) in mart(url, f"select distinct {column} from marts.{mart_name} where is_final order by 1 desc")]
+        query = {
+            "datasource": {"id": target["datasetId"], "type": "table"},
+            "result_format": "json",
+            "result_type": "full",
+            "queries": [
+                {
+                    "columns": [target["column"]["name"]],
+                    "metrics": [metric],
+                    "row_limit": 1000,
+                    "orderby": [[metric, native_filter["controlValues"]["sortAscending"]]],
+                }
+            ],
+        }
+        values = [
+            row[target["column"]["name"]] for row in client.post("/api/v1/chart/data", query)["result"][0]["data"]
+        ]
+        finals = [
+            p for (p,) in mart(url, f"select distinct {column} from marts.{mart_name} where is_final order by 1 desc")
+        ]
         [(in_progress,)] = mart(url, f"select distinct {column} from marts.{mart_name} where not is_final")
         assert values[0] == finals[0] and values[1] == f"{in_progress}（进行中）", (slug, values)
         assert values == [finals[0], f"{in_progress}（进行中）", *finals[1:]], (slug, values)
@@ -273,8 +316,20 @@ def screenshots(superset, superset_python, bundle, tmp_path_factory) -> dict[str
     base_url, _, home = superset
     folder = tmp_path_factory.mktemp("superset-screenshots")  # kept for a look: <pytest tmp>/superset-screenshots0
     started = time.monotonic()
-    done = run_in_own_group([str(superset_python), str(PROVISION), "screenshot", "--base-url", base_url, "--home",
-                             str(home), "--out-dir", str(folder)], timeout=400)
+    done = run_in_own_group(
+        [
+            str(superset_python),
+            str(PROVISION),
+            "screenshot",
+            "--base-url",
+            base_url,
+            "--home",
+            str(home),
+            "--out-dir",
+            str(folder),
+        ],
+        timeout=400,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     TIMINGS["screenshots"] = time.monotonic() - started
     reports = json.loads(done.stdout)
@@ -285,8 +340,11 @@ def screenshots(superset, superset_python, bundle, tmp_path_factory) -> dict[str
 def test_every_dashboard_renders_its_charts(screenshots, bundle):
     for dashboard in bundle["dashboards"]:
         report = screenshots[dashboard["slug"]]
-        wanted = sorted(c["meta"]["sliceName"] for c in dashboard["position"].values()
-                        if isinstance(c, dict) and c.get("type") == "CHART")
+        wanted = sorted(
+            c["meta"]["sliceName"]
+            for c in dashboard["position"].values()
+            if isinstance(c, dict) and c.get("type") == "CHART"
+        )
         assert not report.get("timed_out"), f"{dashboard['slug']}: charts still loading: {report['charts']}"
         assert report["title"] == dashboard["dashboard_title"]
         assert sorted(c["title"] for c in report["charts"]) == wanted
@@ -315,7 +373,9 @@ def test_the_filters_default_to_the_latest_final_period(screenshots, district):
     [(final_quarter,)] = mart(url, "select max(quarter) from marts.dept_quarter_scores where is_final")
     [(open_quarter,)] = mart(url, "select max(quarter) from marts.dept_quarter_scores where not is_final")
     assert (final_quarter, open_quarter) == (Q3, "2026Q4")
-    assert abs(averages[final_quarter] - averages[open_quarter]) > Decimal("0.01"), "the check could not tell them apart"
+    assert abs(averages[final_quarter] - averages[open_quarter]) > Decimal("0.01"), (
+        "the check could not tell them apart"
+    )
     dept_quarter = screenshots["dept-quarter"]
     shown = {c["title"]: c["big_number"] for c in dept_quarter["charts"]}
     assert abs(Decimal(shown["平均得分"]) - averages[final_quarter]) <= Decimal("0.005"), final_quarter
@@ -324,11 +384,17 @@ def test_the_filters_default_to_the_latest_final_period(screenshots, district):
     [(a_grades,)] = mart(url, "select count(*) from marts.cadre_quarter_grades where quarter = %s and grade = 'A'", Q3)
     shown = {c["title"]: c["big_number"] for c in screenshots["cadre-grades"]["charts"]}
     assert shown["A 等次人数"] == f"{a_grades:,d}"
-    [(signed,)] = mart(url, "select sum(signed) from marts.demolition_group_months where month ="
-                            " (select max(month) from marts.demolition_group_months where is_final)")
+    [(signed,)] = mart(
+        url,
+        "select sum(signed) from marts.demolition_group_months where month ="
+        " (select max(month) from marts.demolition_group_months where is_final)",
+    )
     shown = {c["title"]: c["big_number"] for c in screenshots["demolition"]["charts"]}
     assert shown["签约户数"] == f"{signed:,d}" and SEPTEMBER in screenshots["demolition"]["selected"]
-    [(red,)] = mart(url, "select count(*) from marts.daily_warnings where item_type = 'indicator' and state = 'red'"
-                         " and business_date = (select max(business_date) from marts.daily_warnings)")
+    [(red,)] = mart(
+        url,
+        "select count(*) from marts.daily_warnings where item_type = 'indicator' and state = 'red'"
+        " and business_date = (select max(business_date) from marts.daily_warnings)",
+    )
     shown = {c["title"]: c["big_number"] for c in screenshots["projects-warnings"]["charts"]}
     assert shown["红色预警指标"] == f"{red:,d}"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from kaohe.warehouse import EmbeddedWarehouse, dbt_env, read_passfile, url_password
 
 pytestmark = pytest.mark.integration
@@ -93,22 +92,33 @@ def test_the_passfile_is_the_owners_alone_and_another_os_user_gets_nowhere(embed
     read = subprocess.run([*nobody, "cat", str(passfile)], capture_output=True, text=True)
     assert read.returncode != 0 and "Permission denied" in read.stderr
     for role in ROLES:
-        for url in (embedded_warehouse.url(user=role),  # the passfile it names is not readable by nobody
-                    f"postgresql://{role}@127.0.0.1:{embedded_warehouse.port}/kaohe",
-                    f"postgresql://{role}:wrong@127.0.0.1:{embedded_warehouse.port}/kaohe"):
-            done = subprocess.run([*nobody, psql(), "-X", "-w", "-Atc", "select current_user", url],
-                                  capture_output=True, text=True, env={"PATH": os.environ["PATH"], "HOME": "/"})
+        for url in (
+            embedded_warehouse.url(user=role),  # the passfile it names is not readable by nobody
+            f"postgresql://{role}@127.0.0.1:{embedded_warehouse.port}/kaohe",
+            f"postgresql://{role}:wrong@127.0.0.1:{embedded_warehouse.port}/kaohe",
+        ):
+            done = subprocess.run(
+                [*nobody, psql(), "-X", "-w", "-Atc", "select current_user", url],
+                capture_output=True,
+                text=True,
+                env={"PATH": os.environ["PATH"], "HOME": "/"},
+            )
             assert done.returncode != 0 and any(r in done.stderr for r in REFUSED), (role, url, done.stderr)
 
 
 def test_kaohe_warehouse_url_works_with_psql(embedded_warehouse):
     kaohe_bin = Path(sys.executable).with_name("kaohe")
     env = {k: v for k, v in os.environ.items() if k not in ("KAOHE_WAREHOUSE_URL", "PGPASSWORD", "PGPASSFILE")}
-    url = subprocess.run([str(kaohe_bin), "warehouse", "url"], capture_output=True, text=True, env=env,
-                         check=True).stdout.strip()
+    url = subprocess.run(
+        [str(kaohe_bin), "warehouse", "url"], capture_output=True, text=True, env=env, check=True
+    ).stdout.strip()
     assert url == embedded_warehouse.url() and "passfile=" in url
-    done = subprocess.run([psql(), "-X", "-w", "-Atc", "select current_user, current_database()", url],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [psql(), "-X", "-w", "-Atc", "select current_user, current_database()", url],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "kaohe|kaohe"
 
@@ -137,8 +147,7 @@ def private_warehouse(tmp_path):
         warehouse.remove()
 
 
-def test_a_trust_cluster_of_an_earlier_version_is_upgraded_on_start_and_keeps_its_data(private_warehouse,
-                                                                                      monkeypatch):
+def test_a_trust_cluster_of_an_earlier_version_is_upgraded_on_start_and_keeps_its_data(private_warehouse, monkeypatch):
     warehouse = private_warehouse
     monkeypatch.setenv("KAOHE_BI_PASSWORD", "set-by-the-deployment")  # a reader's env password wins
     warehouse.start()

@@ -13,7 +13,6 @@ import sys
 
 import psycopg
 import pytest
-
 from kaohe.warehouse import connect, database_name
 from kaohe.writer_lock import holders, writer_lock
 
@@ -30,17 +29,21 @@ DELETE_WAITS = "query ilike 'delete from payroll.quarterly_adjustments%%' and wa
 def pause_payroll(url: str) -> psycopg.Connection:
     """A transaction holding one draft row: the payroll step's rewrite of the drafts waits for it."""
     pause = psycopg.connect(url)
-    assert pause.execute("select 1 from payroll.quarterly_adjustments where status = 'draft' limit 1 for update"
-                         ).fetchone(), "no draft to hold: the test would prove nothing"
+    assert pause.execute(
+        "select 1 from payroll.quarterly_adjustments where status = 'draft' limit 1 for update"
+    ).fetchone(), "no draft to hold: the test would prove nothing"
     return pause
 
 
 def drafts(url: str, quarter: str) -> list[tuple]:
     with connect(url) as conn:
-        return sorted(conn.execute(
-            "select cadre_id, grade, base_pay, multiplier, adjusted_pay, adjustment, delta_to_pay, version"
-            " from payroll.quarterly_adjustments where quarter = %s and status = %s",
-            (quarter, "draft")).fetchall())
+        return sorted(
+            conn.execute(
+                "select cadre_id, grade, base_pay, multiplier, adjusted_pay, adjustment, delta_to_pay, version"
+                " from payroll.quarterly_adjustments where quarter = %s and status = %s",
+                (quarter, "draft"),
+            ).fetchall()
+        )
 
 
 WAIT_IN_ANOTHER_PROCESS = """
@@ -57,17 +60,29 @@ def test_a_scope_in_its_own_process_never_waits_a_waiter_names_the_holder_and_gi
             with connect(warehouse_url) as conn:
                 queue = holders(conn)
             assert [h["application_name"].split(" (")[0] for h in queue] == [f"kaohe validate {DAY}"]
-            other = subprocess.run([sys.executable, "-c", WAIT_IN_ANOTHER_PROCESS, warehouse_url], text=True,
-                                   capture_output=True, timeout=60, env={**os.environ, "KAOHE_WRITER_LOCK_TIMEOUT": "1"})
+            other = subprocess.run(
+                [sys.executable, "-c", WAIT_IN_ANOTHER_PROCESS, warehouse_url],
+                text=True,
+                capture_output=True,
+                timeout=60,
+                env={**os.environ, "KAOHE_WRITER_LOCK_TIMEOUT": "1"},
+            )
         assert other.returncode != 0 and "got it" not in other.stdout
-        assert f"waiting for the warehouse (database {database_name(warehouse_url)}): 'kaohe validate {DAY} (" in other.stderr
-        assert "WriterLockTimeout: gave up after 1 s waiting" in other.stderr and "KAOHE_WRITER_LOCK_TIMEOUT" in other.stderr
+        assert (
+            f"waiting for the warehouse (database {database_name(warehouse_url)}): 'kaohe validate {DAY} ("
+            in other.stderr
+        )
+        assert (
+            "WriterLockTimeout: gave up after 1 s waiting" in other.stderr
+            and "KAOHE_WRITER_LOCK_TIMEOUT" in other.stderr
+        )
         with connect(warehouse_url) as conn:
             assert [h["application_name"].split(" (")[0] for h in holders(conn)] == [f"kaohe run {DAY}"]
     with connect(warehouse_url) as conn:
         assert holders(conn) == []  # released with its scope
-    free = subprocess.run([sys.executable, "-c", WAIT_IN_ANOTHER_PROCESS, warehouse_url], text=True,
-                          capture_output=True, timeout=60)
+    free = subprocess.run(
+        [sys.executable, "-c", WAIT_IN_ANOTHER_PROCESS, warehouse_url], text=True, capture_output=True, timeout=60
+    )
     assert free.returncode == 0 and "got it" in free.stdout and "waiting" not in free.stderr, free.stderr
 
 
@@ -81,8 +96,9 @@ def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_ver
         wait_until(url, PAYROLL_STEP, process=run)  # the run holds the lock…
         wait_until(url, DELETE_WAITS, process=run)  # …and its payroll step is rewriting the drafts
         publish = kaohe_process("publish", "--quarter", "2026Q3", url=url)
-        wait_until(url, "application_name like 'kaohe publish 2026Q3 %%waiting' and wait_event = 'advisory'",
-                   process=publish)
+        wait_until(
+            url, "application_name like 'kaohe publish 2026Q3 %%waiting' and wait_event = 'advisory'", process=publish
+        )
         with connect(url) as conn:
             queue = holders(conn)
         assert [h["application_name"].split(" (")[0] for h in queue] == [f"kaohe payroll {DAY}", "kaohe publish 2026Q3"]
@@ -103,13 +119,18 @@ def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_ver
 
     with connect(url) as conn:
         publications = conn.execute("select quarter, version, rows, total_delta from payroll.publications").fetchall()
-        published = sorted(conn.execute(
-            "select cadre_id, grade, base_pay, multiplier, adjusted_pay, adjustment, delta_to_pay, version"
-            " from payroll.quarterly_adjustments where quarter = '2026Q3' and status = 'published'").fetchall())
-        stamps = conn.execute("select count(distinct published_at) from payroll.quarterly_adjustments"
-                              " where status = 'published'").fetchone()[0]
-        annual_sources = conn.execute("select count(*) from marts.cadre_annual_results"
-                                      " where quarter_grades like '%%(v1)%%'").fetchone()[0]
+        published = sorted(
+            conn.execute(
+                "select cadre_id, grade, base_pay, multiplier, adjusted_pay, adjustment, delta_to_pay, version"
+                " from payroll.quarterly_adjustments where quarter = '2026Q3' and status = 'published'"
+            ).fetchall()
+        )
+        stamps = conn.execute(
+            "select count(distinct published_at) from payroll.quarterly_adjustments where status = 'published'"
+        ).fetchone()[0]
+        annual_sources = conn.execute(
+            "select count(*) from marts.cadre_annual_results where quarter_grades like '%%(v1)%%'"
+        ).fetchone()[0]
     # exactly one version, whole: every draft the run wrote, in one statement, recorded once
     assert published == expected
     assert publications == [("2026Q3", 1, len(expected), sum(row[6] for row in expected))]
@@ -128,14 +149,27 @@ def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district
 
     pause = pause_payroll(url)
     try:
-        first = kaohe_process("run", "--landing", str(resent), "--from", DAY, url=url,
-                              KAOHE_REPORTS=str(tmp_path / "reports-1"))
+        first = kaohe_process(
+            "run", "--landing", str(resent), "--from", DAY, url=url, KAOHE_REPORTS=str(tmp_path / "reports-1")
+        )
         wait_until(url, DELETE_WAITS, process=first)
         # another state folder, so another Airflow home (its own SQLite metadata): the file lock cannot help
-        second = kaohe_process("run", "--landing", str(resent), "--from", DAY, url=url,
-                               KAOHE_HOME=str(tmp_path / "home-2"), KAOHE_REPORTS=str(tmp_path / "reports-2"))
-        wait_until(url, f"application_name like 'kaohe run {DAY} %%waiting' and wait_event = 'advisory'",
-                   process=second, timeout=300)
+        second = kaohe_process(
+            "run",
+            "--landing",
+            str(resent),
+            "--from",
+            DAY,
+            url=url,
+            KAOHE_HOME=str(tmp_path / "home-2"),
+            KAOHE_REPORTS=str(tmp_path / "reports-2"),
+        )
+        wait_until(
+            url,
+            f"application_name like 'kaohe run {DAY} %%waiting' and wait_event = 'advisory'",
+            process=second,
+            timeout=300,
+        )
     finally:
         pause.rollback()
         pause.close()
@@ -148,18 +182,29 @@ def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district
     assert f"{DAY}  ok" in first_out and f"{DAY}  ok" in second_out
 
     with connect(url) as conn:
-        deliveries = conn.execute("select count(*), count(distinct (business_date, kind, sender, checksum))"
-                                  " from quarantine.file_loads").fetchone()
-        resubmitted = conn.execute("select status from quarantine.file_loads where business_date = %s"
-                                   " and file = 'indicator_progress__D01.csv' order by load_id", (DAY,)).fetchall()
+        deliveries = conn.execute(
+            "select count(*), count(distinct (business_date, kind, sender, checksum)) from quarantine.file_loads"
+        ).fetchone()
+        resubmitted = conn.execute(
+            "select status from quarantine.file_loads where business_date = %s"
+            " and file = 'indicator_progress__D01.csv' order by load_id",
+            (DAY,),
+        ).fetchall()
     assert deliveries[0] == deliveries[1]  # no delivery twice in the ledger
     assert resubmitted == [("superseded",), ("loaded",)]
 
     # the warehouse equals one run's: the same resubmission run once on another copy
     raced = snapshot(url)
     with database_copy(embedded_warehouse, district[1]) as reference_url:
-        once = kaohe("run", "--landing", str(resent), "--from", DAY, url=reference_url,
-                     KAOHE_REPORTS=str(tmp_path / "reports-ref"))
+        once = kaohe(
+            "run",
+            "--landing",
+            str(resent),
+            "--from",
+            DAY,
+            url=reference_url,
+            KAOHE_REPORTS=str(tmp_path / "reports-ref"),
+        )
         assert once.returncode == 0, once.stdout[-2000:] + once.stderr[-3000:]
         reference = snapshot(reference_url)
     assert differences(raced, reference) == []

@@ -9,9 +9,8 @@ import subprocess
 import time
 
 import psycopg
-from psycopg import sql
-
 from kaohe.warehouse import database_name, database_url
+from psycopg import sql
 
 # Ids and times differ between two runs of the same files: left out (a load's rows are told by their file).
 IGNORED_COLUMNS = {"load_id", "superseded_by", "publication_id", "failure_id"}
@@ -26,21 +25,38 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
     with psycopg.connect(url, autocommit=True) as conn:
         tables = conn.execute(
             "select table_schema, table_name from information_schema.tables"
-            " where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2", (list(SCHEMAS),)).fetchall()
+            " where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
+            (list(SCHEMAS),),
+        ).fetchall()
         for schema, table in tables:
-            columns = [c for c, t in conn.execute(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema = %s and table_name = %s order by ordinal_position", (schema, table))
-                if c not in IGNORED_COLUMNS and t not in IGNORED_TYPES]
-            rows = conn.execute(sql.SQL("select {} from {}.{}").format(
-                sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in columns),
-                sql.Identifier(schema), sql.Identifier(table))).fetchall()
+            columns = [
+                c
+                for c, t in conn.execute(
+                    "select column_name, data_type from information_schema.columns"
+                    " where table_schema = %s and table_name = %s order by ordinal_position",
+                    (schema, table),
+                )
+                if c not in IGNORED_COLUMNS and t not in IGNORED_TYPES
+            ]
+            rows = conn.execute(
+                sql.SQL("select {} from {}.{}").format(
+                    sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in columns),
+                    sql.Identifier(schema),
+                    sql.Identifier(table),
+                )
+            ).fetchall()
             state[f"{schema}.{table}"] = sorted(rows, key=repr)
-        for (kind,) in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'"
-                                    " and table_type = 'BASE TABLE'").fetchall():
-            state[f"raw.{kind} per delivery"] = sorted(conn.execute(sql.SQL(
-                "select f.file, f.checksum, count(*) from raw.{} r join quarantine.file_loads f"
-                " on f.load_id = r._load_id group by 1, 2").format(sql.Identifier(kind))).fetchall())
+        for (kind,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE'"
+        ).fetchall():
+            state[f"raw.{kind} per delivery"] = sorted(
+                conn.execute(
+                    sql.SQL(
+                        "select f.file, f.checksum, count(*) from raw.{} r join quarantine.file_loads f"
+                        " on f.load_id = r._load_id group by 1, 2"
+                    ).format(sql.Identifier(kind))
+                ).fetchall()
+            )
     return state
 
 
@@ -69,13 +85,21 @@ def sessions(url: str, where: str, params: tuple = ()) -> list[dict]:
     with psycopg.connect(admin_url(url), autocommit=True) as conn:
         cur = conn.execute(
             "select pid, application_name, state, wait_event_type, wait_event, query from pg_stat_activity"
-            f" where datname = %s and pid <> pg_backend_pid() and ({where})", (database_name(url), *params))
+            f" where datname = %s and pid <> pg_backend_pid() and ({where})",
+            (database_name(url), *params),
+        )
         names = [d.name for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
 
 
-def wait_until(url: str, where: str, params: tuple = (), process: subprocess.Popen | None = None,
-               timeout: float = 240, poll: float = 0.05) -> list[dict]:
+def wait_until(
+    url: str,
+    where: str,
+    params: tuple = (),
+    process: subprocess.Popen | None = None,
+    timeout: float = 240,
+    poll: float = 0.05,
+) -> list[dict]:
     """Poll pg_stat_activity until a session matches; fails if the process ended first or time ran out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -84,8 +108,10 @@ def wait_until(url: str, where: str, params: tuple = (), process: subprocess.Pop
             return found
         if process is not None and process.poll() is not None:
             out, err = process.communicate()
-            raise AssertionError(f"the process ended (rc {process.returncode}) before any session matched {where!r}:"
-                                 f" {out[-1500:]} {err[-2500:]}")
+            raise AssertionError(
+                f"the process ended (rc {process.returncode}) before any session matched {where!r}:"
+                f" {out[-1500:]} {err[-2500:]}"
+            )
         time.sleep(poll)
     raise AssertionError(f"no session matched {where!r} within {timeout} s")
 

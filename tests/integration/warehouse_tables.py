@@ -18,17 +18,23 @@ def table_rows(url: str, schemas: tuple[str, ...] = COMPARED_SCHEMAS) -> dict[st
     with psycopg.connect(url) as conn:
         columns = conn.execute(
             "select table_schema || '.' || table_name, column_name, data_type from information_schema.columns"
-            " where table_schema = any(%s) order by 1, ordinal_position", (list(schemas),)).fetchall()
+            " where table_schema = any(%s) order by 1, ordinal_position",
+            (list(schemas),),
+        ).fetchall()
         tables: dict[str, list[str]] = {}
         for table, column, data_type in columns:
             kept = tables.setdefault(table, [])
             if column not in RUN_SPECIFIC_COLUMNS and not data_type.startswith("timestamp"):
                 kept.append(f'"{column}"')
-        return {table: Counter(text for (text,) in conn.execute(f"select row({', '.join(cols)})::text from {table}"))
-                for table, cols in tables.items()}
+        return {
+            table: Counter(text for (text,) in conn.execute(f"select row({', '.join(cols)})::text from {table}"))
+            for table, cols in tables.items()
+        }
 
 
 def differences(expected: Counter, got: Counter, limit: int = 3) -> str:
     missing, extra = expected - got, got - expected
-    return (f"{sum(missing.values())} row(s) missing, e.g. {list(missing)[:limit]}; "
-            f"{sum(extra.values())} extra, e.g. {list(extra)[:limit]}")
+    return (
+        f"{sum(missing.values())} row(s) missing, e.g. {list(missing)[:limit]}; "
+        f"{sum(extra.values())} extra, e.g. {list(extra)[:limit]}"
+    )

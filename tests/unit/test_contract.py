@@ -3,12 +3,30 @@ from kaohe.contract import load_contract, normalise_header, trim
 
 def test_every_kind_of_the_data_contract_is_declared():
     contract = load_contract()
-    assert sorted(contract.reference_kinds) == sorted([
-        "departments", "cadres", "indicators", "indicator_assignments", "projects", "project_milestones",
-        "demolition_groups", "demolition_group_members", "demolition_targets"])
-    assert sorted(contract.daily_kinds) == sorted([
-        "indicator_progress", "project_progress", "bonus_penalty", "supervision", "evaluations",
-        "commendations", "demolition_ledger"])
+    assert sorted(contract.reference_kinds) == sorted(
+        [
+            "departments",
+            "cadres",
+            "indicators",
+            "indicator_assignments",
+            "projects",
+            "project_milestones",
+            "demolition_groups",
+            "demolition_group_members",
+            "demolition_targets",
+        ]
+    )
+    assert sorted(contract.daily_kinds) == sorted(
+        [
+            "indicator_progress",
+            "project_progress",
+            "bonus_penalty",
+            "supervision",
+            "evaluations",
+            "commendations",
+            "demolition_ledger",
+        ]
+    )
 
 
 def test_headers_match_in_english_and_chinese_ignoring_case_and_spaces():
@@ -47,7 +65,6 @@ def test_every_code_names_master_data_that_exists():
 def test_a_code_given_as_a_bare_pattern_is_refused_with_what_to_add(tmp_path):
     import pytest
     import yaml
-
     from kaohe.contract import DEFAULT_CONTRACT
 
     doc = yaml.safe_load(DEFAULT_CONTRACT.read_text(encoding="utf-8"))

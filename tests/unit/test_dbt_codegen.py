@@ -18,20 +18,34 @@ def test_committed_staging_files_match_the_contract():
 
 def test_a_new_kind_needs_only_its_contract_entry():
     contract = load_contract()
-    villages = Kind(name="villages", zh="村", reference=True, key=("village_id",),
-                    columns=(Column("village_id", "text"), Column("zone_id", "code:zone_id", zh="片区"),
-                             Column("households", "count", optional=True)))
+    villages = Kind(
+        name="villages",
+        zh="村",
+        reference=True,
+        key=("village_id",),
+        columns=(
+            Column("village_id", "text"),
+            Column("zone_id", "code:zone_id", zh="片区"),
+            Column("households", "count", optional=True),
+        ),
+    )
     docs = documents(replace(contract, kinds={**contract.kinds, "villages": villages}))
     model = docs[f"{STAGING}/stg_ingest__villages.sql"]
     assert "staging_new_loads('villages')" in model
-    assert "        village_id,\n        zone_id,\n        households,\n        {{ staging_lineage('snapshot_date') }}" in model
+    assert (
+        "        village_id,\n        zone_id,\n        households,\n        {{ staging_lineage('snapshot_date') }}"
+        in model
+    )
     sources = docs[f"{STAGING}/_ingest__sources.yml"]
-    assert ('      - name: valid_villages\n        description: "村 (reference snapshot); key village_id"' in sources)
+    assert '      - name: valid_villages\n        description: "村 (reference snapshot); key village_id"' in sources
     assert '          - name: households\n            description: "whole number (optional)"' in sources
     tests = docs[f"{STAGING}/_ingest__models.yml"]
-    assert ("  - name: stg_ingest__villages\n" in tests
-            and "columns: [village_id, snapshot_date]\n    columns:\n      - name: village_id\n"
-                "        data_tests: [not_null]\n" in tests)
+    assert (
+        "  - name: stg_ingest__villages\n" in tests
+        and "columns: [village_id, snapshot_date]\n    columns:\n      - name: village_id\n"
+        "        data_tests: [not_null]\n"
+        in tests
+    )
     daily = documents(replace(contract, kinds={"villages": replace(villages, reference=False)}))
     assert "{{ staging_lineage('delivered_on') }}" in daily[f"{STAGING}/stg_ingest__villages.sql"]
     # a daily kind's key is unique within one delivery only

@@ -23,8 +23,9 @@ def sources_read_outside_staging(files: list[Path], root: Path = DBT) -> list[st
         rel = path.relative_to(root)
         if rel.parts[:2] == ("models", "staging") or rel.name in STAGING_MACROS or rel.name.startswith("_exposures"):
             continue
-        found += [f"{rel}:{n}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                  if "source(" in line]
+        found += [
+            f"{rel}:{n}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "source(" in line
+        ]
     return found
 
 
@@ -37,8 +38,11 @@ def in_force_written_by_hand(files: list[Path], root: Path = DBT) -> list[str]:
     for path in files:
         if path.name == "in_force.sql":
             continue
-        found += [f"{path.relative_to(root)}:{n}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                  if HAND_WRITTEN_IN_FORCE.search(line)]
+        found += [
+            f"{path.relative_to(root)}:{n}"
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if HAND_WRITTEN_IN_FORCE.search(line)
+        ]
     return found
 
 
@@ -54,7 +58,10 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     # the same checks over files that break them (a check that cannot fail proves nothing)
     mart = tmp_path / "models" / "marts" / "m.sql"
     mart.parent.mkdir(parents=True)
-    mart.write_text("select * from {{ source('quarantine', 'file_loads') }}\n"
-                    "where x.snapshot_date = (select max(snapshot_date) from s)\n", encoding="utf-8")
+    mart.write_text(
+        "select * from {{ source('quarantine', 'file_loads') }}\n"
+        "where x.snapshot_date = (select max(snapshot_date) from s)\n",
+        encoding="utf-8",
+    )
     assert sources_read_outside_staging([mart], root=tmp_path) == ["models/marts/m.sql:1"]
     assert in_force_written_by_hand([mart], root=tmp_path) == ["models/marts/m.sql:2"]

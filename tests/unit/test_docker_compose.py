@@ -168,8 +168,11 @@ def test_airflow_service_uses_the_common_image_and_env(compose, services, name):
 
 def test_common_image_is_built_from_the_dockerfile(compose):
     build = compose["x-airflow-common"]["build"]
-    context, dockerfile = (build, "Dockerfile") if isinstance(build, str) else (
-        build.get("context", "."), build.get("dockerfile", "Dockerfile"))
+    context, dockerfile = (
+        (build, "Dockerfile")
+        if isinstance(build, str)
+        else (build.get("context", "."), build.get("dockerfile", "Dockerfile"))
+    )
     assert (REPO / context / dockerfile).resolve() == DOCKERFILE.resolve()
 
 
@@ -242,7 +245,8 @@ def test_code_and_landing_are_mounted(services, name):
         assert mount, f"{name}: nothing mounted at {target}"
         source, _, mode = mount
         assert not VAR_REF.search(source) and (REPO / source).resolve() == (REPO / folder).resolve(), (
-            f"{name}: {target} should come from ./{folder}, not {source}")
+            f"{name}: {target} should come from ./{folder}, not {source}"
+        )
         assert (REPO / folder).is_dir(), f"./{folder} does not exist in the repo"
         assert mode == "ro", f"{name}: {target} should be read-only"
     landing = mount_at(svc, LANDING)
@@ -336,8 +340,11 @@ def test_no_literal_secret_anywhere_in_the_files(compose_text):
     literal = re.compile(r"(?i)(password|passwd|secret|token)[\"']?\s*[:=]\s*[\"']?[^\s\"'#,}]+")
     url_password = re.compile(r"://[^/\s:@]+:[^@\s]+@")
     superset_dockerfile = SUPERSET_DIR / "Dockerfile"
-    for path, text in [(COMPOSE, compose_text), (DOCKERFILE, DOCKERFILE.read_text(encoding="utf-8")),
-                       (superset_dockerfile, superset_dockerfile.read_text(encoding="utf-8"))]:
+    for path, text in [
+        (COMPOSE, compose_text),
+        (DOCKERFILE, DOCKERFILE.read_text(encoding="utf-8")),
+        (superset_dockerfile, superset_dockerfile.read_text(encoding="utf-8")),
+    ]:
         for n, line in enumerate(text.splitlines(), 1):
             if not line.lstrip().startswith("#"):
                 bare = VAR_REF.sub("", line)
@@ -389,7 +396,8 @@ def test_postgres_init_script_creates_both_databases(services):
         url = urlsplit(substitute(airflow_env[key]))
         database, user = url.path.lstrip("/"), url.username
         assert re.search(rf"(?i)create\s+database\s+{database}\s+owner\s+{user}\b", sql), (
-            f"{INIT_SQL.name} does not create database {database} owned by {user} ({key})")
+            f"{INIT_SQL.name} does not create database {database} owned by {user} ({key})"
+        )
         assert re.search(rf"(?i)create\s+role\s+{user}\s+login\b", sql)
     # every password the script reads must be in the postgres container's environment
     pg_env = env_of(pg)
@@ -422,7 +430,8 @@ def test_dockerfile_base_image_matches_the_pinned_airflow():
     froms = [rest.split()[0] for word, rest in dockerfile_instructions() if word == "FROM"]
     assert froms, "no FROM in the Dockerfile"
     assert froms[-1] == f"apache/airflow:{pinned}-python{python}", (
-        f"Dockerfile runs {froms[-1]}, pyproject pins apache-airflow=={pinned} on Python {python}")
+        f"Dockerfile runs {froms[-1]}, pyproject pins apache-airflow=={pinned} on Python {python}"
+    )
     lock = tomllib.loads((REPO / "uv.lock").read_text(encoding="utf-8"))
     locked = {p["name"]: p["version"] for p in lock["package"]}
     assert locked.get("apache-airflow") == pinned
@@ -435,11 +444,15 @@ def test_dockerfile_installs_the_lock_then_the_project():
     install = next((i for i, (w, r) in enumerate(steps) if w == "RUN" and re.search(r"\buv (sync|export)\b", r)), None)
     assert install is not None, "no `uv sync`/`uv export` step"
     assert "--frozen" in steps[install][1] and "--no-dev" in steps[install][1]
-    lock_copy = next((i for i, (w, r) in enumerate(steps) if w == "COPY" and "uv.lock" in r and "pyproject.toml" in r), None)
+    lock_copy = next(
+        (i for i, (w, r) in enumerate(steps) if w == "COPY" and "uv.lock" in r and "pyproject.toml" in r), None
+    )
     assert lock_copy is not None and lock_copy < install, "pyproject.toml and uv.lock must be copied before installing"
     for folder in CODE_MOUNTS:
         assert any(re.search(rf"(^|\s){folder}/?(\s|$)", r) for r in copied), f"the Dockerfile does not copy {folder}/"
-    assert re.search(r"uv pip install[^\n]*\s\.(\s|$)|uv sync[^\n]*--frozen", text), "the project itself is not installed"
+    assert re.search(r"uv pip install[^\n]*\s\.(\s|$)|uv sync[^\n]*--frozen", text), (
+        "the project itself is not installed"
+    )
     assert re.search(r"UV_COMPILE_BYTECODE=1|--compile-bytecode|compileall", text), "bytecode is not compiled"
 
 
@@ -489,8 +502,12 @@ def test_superset_reads_the_warehouse_as_the_bi_role(services):
     assert bi.username == "kaohe_bi", "the dashboards read the marts as the read-only role, never as the owner"
     assert (bi.hostname, bi.port, bi.path) == (warehouse.hostname, warehouse.port, warehouse.path)
     # the same password the init script gives kaohe_bi
-    assert VAR_REF.fullmatch(env["KAOHE_BI_WAREHOUSE_URL"].split("://", 1)[1].rsplit("@", 1)[0].partition(":")[2]) \
-        .group("name") == "KAOHE_BI_PASSWORD"
+    assert (
+        VAR_REF.fullmatch(env["KAOHE_BI_WAREHOUSE_URL"].split("://", 1)[1].rsplit("@", 1)[0].partition(":")[2]).group(
+            "name"
+        )
+        == "KAOHE_BI_PASSWORD"
+    )
     assert "KAOHE_BI_PASSWORD" in env_of(services["postgres"])
 
 

@@ -18,21 +18,35 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
-
 from kaohe.contract import load_contract, normalise_header, trim
 from kaohe.generator import generate
 from kaohe.generator import library as lib
 from kaohe.generator.bad_rows import FORMULA
 from kaohe.generator.scale import MAX_WIDTH, SCALES, code, unused_code
+from openpyxl import load_workbook
 
 C = load_contract()
 START, END = date(2026, 3, 1), date(2026, 4, 10)  # 41 days: a quarter end and a roster change
 ALL_RULES = {
-    "missing_value", "format", "unknown_value", "out_of_range", "future_date", "duplicate_key",
-    "sender_mismatch", "unknown_dept", "unknown_cadre", "unknown_indicator", "unknown_project",
-    "unknown_group", "not_assigned", "not_deduction", "head_event", "dept_mismatch", "status_back",
-    "group_change", "weights_sum",
+    "missing_value",
+    "format",
+    "unknown_value",
+    "out_of_range",
+    "future_date",
+    "duplicate_key",
+    "sender_mismatch",
+    "unknown_dept",
+    "unknown_cadre",
+    "unknown_indicator",
+    "unknown_project",
+    "unknown_group",
+    "not_assigned",
+    "not_deduction",
+    "head_event",
+    "dept_mismatch",
+    "status_back",
+    "group_change",
+    "weights_sum",
 }
 STATUS_RANK = {"surveyed": 0, "signed": 1, "cleared": 2, "demolished": 3}
 
@@ -71,7 +85,7 @@ def read_table(path: Path, kind: str) -> list[dict]:
     rows = []
     for values in raw[1:]:
         row = {}
-        for col, v in zip(columns, values):
+        for col, v in zip(columns, values, strict=False):
             if col:
                 row[col] = trim(v) if isinstance(v, str) else v
         rows.append(row)
@@ -120,7 +134,11 @@ class Checker:
         if t in ("month", "quarter", "year"):
             return (None, str(v)) if re.fullmatch(C.formats[t], str(v)) else ("format", None)
         if t == "bool":
-            return (None, str(v).lower() in ("true", "是", "1")) if re.fullmatch(C.formats["bool"], str(v).lower()) else ("format", None)
+            return (
+                (None, str(v).lower() in ("true", "是", "1"))
+                if re.fullmatch(C.formats["bool"], str(v).lower())
+                else ("format", None)
+            )
         if t == "text":
             return None, v
         text = repr(v) if isinstance(v, float) else str(v)
@@ -132,8 +150,14 @@ class Checker:
             return "format", None
         if t == "money" and not re.fullmatch(C.formats["money"], text):
             return "format", None
-        bad = {"nonneg": n < 0, "count": n < 0 or n != n.to_integral_value(), "money": n <= 0,
-               "pct": not 0 <= n <= 100, "score": not 0 <= n <= 100, "points": n == 0}.get(t, False)
+        bad = {
+            "nonneg": n < 0,
+            "count": n < 0 or n != n.to_integral_value(),
+            "money": n <= 0,
+            "pct": not 0 <= n <= 100,
+            "score": not 0 <= n <= 100,
+            "points": n == 0,
+        }.get(t, False)
         return ("out_of_range" if bad else None), n
 
     def parse(self, path: Path) -> tuple[str, str | None, list]:
@@ -159,7 +183,7 @@ class Checker:
                 continue
             if kind == "indicator_assignments":
                 sums = Counter()
-                for _, r, rules in parsed:
+                for _, r, _rules in parsed:
                     sums[(r["dept_code"], r["year"])] += r["weight"] or 0
                 bad = {k for k, v in sums.items() if v != 100}
                 for _, r, rules in parsed:
@@ -189,7 +213,8 @@ class Checker:
                     self.found[(day, path.name, number)] = rules
                 elif kind == "indicator_progress":
                     self.progress[(row["dept_code"], row["indicator_code"])].append(
-                        (row["as_of_date"], row["cumulative_value"]))
+                        (row["as_of_date"], row["cumulative_value"])
+                    )
 
     def index(self) -> None:
         m = self.master
@@ -208,12 +233,22 @@ class Checker:
         column = C.kinds[kind].sender_column
         if sender and column and row[column] != sender:
             rules.append("sender_mismatch")
-        refs = [("dept_code", self.depts, "unknown_dept"), ("lead_dept_code", self.depts, "unknown_dept"),
-                ("cadre_id", self.cadres, "unknown_cadre"), ("lead_cadre_id", self.cadres, "unknown_cadre"),
-                ("leader_cadre_id", self.cadres, "unknown_cadre"), ("head_cadre_id", self.cadres, "unknown_cadre"),
-                ("indicator_code", self.indicators, "unknown_indicator"), ("project_id", self.projects, "unknown_project"),
-                ("group_id", self.groups, "unknown_group")]
-        if C.kinds[kind].reference and kind not in ("demolition_targets", "demolition_group_members", "project_milestones"):
+        refs = [
+            ("dept_code", self.depts, "unknown_dept"),
+            ("lead_dept_code", self.depts, "unknown_dept"),
+            ("cadre_id", self.cadres, "unknown_cadre"),
+            ("lead_cadre_id", self.cadres, "unknown_cadre"),
+            ("leader_cadre_id", self.cadres, "unknown_cadre"),
+            ("head_cadre_id", self.cadres, "unknown_cadre"),
+            ("indicator_code", self.indicators, "unknown_indicator"),
+            ("project_id", self.projects, "unknown_project"),
+            ("group_id", self.groups, "unknown_group"),
+        ]
+        if C.kinds[kind].reference and kind not in (
+            "demolition_targets",
+            "demolition_group_members",
+            "project_milestones",
+        ):
             refs = [r for r in refs if r[0] not in C.kinds[kind].key]  # a snapshot's own key is not a reference
         unknown = set()
         for col, known, rule in refs:
@@ -307,7 +342,8 @@ def test_weights_sum_only_in_a_later_snapshot(tree):
     first = read_table(root / START.isoformat() / "indicator_assignments.csv", "indicator_assignments")
     later = read_table(root / rows[0][0].isoformat() / "indicator_assignments.csv", "indicator_assignments")
     assert len(first) == len(later) and len(rows) == len(
-        [r for r in later if r["dept_code"] == later[rows[0][2] - 2]["dept_code"]])
+        [r for r in later if r["dept_code"] == later[rows[0][2] - 2]["dept_code"]]
+    )
 
 
 def test_bad_files(tree):
@@ -352,11 +388,18 @@ def test_master_data(tree):
     depts = {r["dept_code"]: r for r in read_table(folder / "departments.csv", "departments")}
     cadres = read_table(folder / "cadres.csv", "cadres")
     classes = Counter(C.enum_values("dept_class")[r["dept_class"]] for r in depts.values())
-    assert 38 <= len(depts) <= 42 and classes["agri"] >= 2 and {"社区管理局", "临空办"} <= {r["dept_name"] for r in depts.values()}
+    assert (
+        38 <= len(depts) <= 42
+        and classes["agri"] >= 2
+        and {"社区管理局", "临空办"} <= {r["dept_name"] for r in depts.values()}
+    )
     assert 1100 <= len(cadres) <= 1300
     for code_, dept in depts.items():
-        heads = [c for c in cadres if c["dept_code"] == code_ and C.enum_values("role")[c["role"]] == "head"
-                 and c["active"] == "是"]
+        heads = [
+            c
+            for c in cadres
+            if c["dept_code"] == code_ and C.enum_values("role")[c["role"]] == "head" and c["active"] == "是"
+        ]
         assert [h["cadre_id"] for h in heads] == [dept["head_cadre_id"]]
     assert any(c["active"] == "否" for c in cadres)
     assert all(6000 <= float(c["quarterly_base_pay"]) <= 15000 for c in cadres)
@@ -397,7 +440,9 @@ def test_master_data(tree):
 
     groups = read_table(folder / "demolition_groups.xlsx", "demolition_groups")
     assert len(groups) == 21 and len({g["zone_id"] for g in groups}) == 7
-    members = Counter(r["group_id"] for r in read_table(folder / "demolition_group_members.csv", "demolition_group_members"))
+    members = Counter(
+        r["group_id"] for r in read_table(folder / "demolition_group_members.csv", "demolition_group_members")
+    )
     assert all(5 <= n <= 10 for n in members.values()) and len(members) == 21
     targets = defaultdict(list)
     for r in read_table(folder / "demolition_targets.csv", "demolition_targets"):
@@ -421,7 +466,9 @@ def test_daily_content(tree, checked):
     assert "evaluations" in kinds_by_day[date(2026, 3, 31)] and "commendations" in kinds_by_day[date(2026, 3, 31)]
     assert not any("evaluations" in k for d, k in kinds_by_day.items() if d != date(2026, 3, 31))
     # some departments skip a day now and then
-    senders = Counter(split_name(p)[1] for _, files in day_files(root) for p in files if p.name.startswith("indicator_progress"))
+    senders = Counter(
+        split_name(p)[1] for _, files in day_files(root) for p in files if p.name.startswith("indicator_progress")
+    )
     assert min(senders.values()) < max(senders.values())
     # event kinds: every supervision type; a re-delivered event id; a withdrawn event
     events = defaultdict(list)
@@ -468,7 +515,7 @@ def test_roster_change_mid_range(tree):
 def test_formats(tree):
     root, _ = tree
     seen = Counter()
-    for day, files in day_files(root):
+    for _day, files in day_files(root):
         for path in files:
             data = path.read_bytes()
             if path.suffix == ".xlsx":
@@ -488,7 +535,9 @@ def test_formats(tree):
     cells = list(load_workbook(path, read_only=True).worksheets[0].iter_rows(min_row=2, max_row=2))[0]
     assert isinstance(cells[2].value, datetime) and cells[2].is_date
     # optional columns that carry meaning are never left out (indicators.source)
-    sources = {r["indicator_code"]: r["source"] for r in read_table(root / START.isoformat() / "indicators.xlsx", "indicators")}
+    sources = {
+        r["indicator_code"]: r["source"] for r in read_table(root / START.isoformat() / "indicators.xlsx", "indicators")
+    }
     assert C.enum_values("source")[sources["K1-10"]] == "project_progress"
     assert C.enum_values("source")[sources["K1-12"]] == "demolition_cleared"
 
@@ -523,10 +572,22 @@ def test_short_ranges(tmp_path):
 @pytest.mark.parametrize("name", sorted(SCALES))
 def test_codes_fit_contract_at_every_scale(name):
     s = SCALES[name]
-    widths = {"D": (s.dept_width, s.departments), "C": (s.cadre_width, s.cadres),
-              "P": (s.project_width, s.projects_per_year * 2), "G": (s.group_width, s.groups),
-              "Z": (s.zone_width, s.zones), "H": (s.household_width, s.groups * s.households[1])}
-    patterns = {"D": "dept_code", "C": "cadre_id", "P": "project_id", "G": "group_id", "Z": "zone_id", "H": "household_id"}
+    widths = {
+        "D": (s.dept_width, s.departments),
+        "C": (s.cadre_width, s.cadres),
+        "P": (s.project_width, s.projects_per_year * 2),
+        "G": (s.group_width, s.groups),
+        "Z": (s.zone_width, s.zones),
+        "H": (s.household_width, s.groups * s.households[1]),
+    }
+    patterns = {
+        "D": "dept_code",
+        "C": "cadre_id",
+        "P": "project_id",
+        "G": "group_id",
+        "Z": "zone_id",
+        "H": "household_id",
+    }
     for prefix, (width, count) in widths.items():
         assert width <= MAX_WIDTH[prefix]
         assert re.fullmatch(C.codes[patterns[prefix]], code(prefix, count, width))
@@ -537,12 +598,25 @@ def test_codes_fit_contract_at_every_scale(name):
 def test_all_text_is_gbk_encodable():
     from kaohe.generator import names
 
-    words = [*names.SURNAMES, *names.GIVEN_CHARS, *names.COUNTIES, *names.DISTRICT_VILLAGES, *names.VILLAGE_HEADS,
-             *names.VILLAGE_TAILS, *names.PROJECT_PLACES, *names.PROJECT_THINGS, *names.PROJECT_PHASES,
-             *names.DEDUCTION_REASONS, *names.COMMENDATION_BASIS, *names.NOTES,
-             *(r for r, _ in names.CADRE_REASONS), *(r for r, _ in names.FREE_REASONS),
-             *(d[0] for d in names.BASE_DEPARTMENTS), *(t for t, _ in names.NAMED_PROJECTS),
-             *(f"{i.name}{i.level1}{i.level2}{i.unit}" for i in lib.LIBRARY)]
+    words = [
+        *names.SURNAMES,
+        *names.GIVEN_CHARS,
+        *names.COUNTIES,
+        *names.DISTRICT_VILLAGES,
+        *names.VILLAGE_HEADS,
+        *names.VILLAGE_TAILS,
+        *names.PROJECT_PLACES,
+        *names.PROJECT_THINGS,
+        *names.PROJECT_PHASES,
+        *names.DEDUCTION_REASONS,
+        *names.COMMENDATION_BASIS,
+        *names.NOTES,
+        *(r for r, _ in names.CADRE_REASONS),
+        *(r for r, _ in names.FREE_REASONS),
+        *(d[0] for d in names.BASE_DEPARTMENTS),
+        *(t for t, _ in names.NAMED_PROJECTS),
+        *(f"{i.name}{i.level1}{i.level2}{i.unit}" for i in lib.LIBRARY),
+    ]
     for w in words:
         w.encode("gbk")
 
@@ -567,5 +641,7 @@ def test_bad_rows_only_add_to_the_clean_tree(tmp_path):
         if (day, name) == (inj["business_date"], inj["file"]):
             for r in bad_rows:
                 if r.get("note") == FORMULA:
-                    r["note"] = next(c for c in read_table(path, kind) if c["indicator_code"] == r["indicator_code"])["note"]
+                    r["note"] = next(c for c in read_table(path, kind) if c["indicator_code"] == r["indicator_code"])[
+                        "note"
+                    ]
         assert bad_rows == read_table(path, kind), rel

@@ -4,10 +4,10 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
-
 from kaohe.contract import load_contract
 from kaohe.landing import discover, parse_file_name
 from kaohe.readers import FileRejected, open_landing_file
+
 from tests.conftest import write_file
 
 CONTRACT = load_contract()
@@ -27,11 +27,14 @@ def test_file_names_give_kind_and_sender(tmp_path):
     assert parse_file_name(tmp_path / " departments .csv", DAY, CONTRACT).kind == "departments"
 
 
-@pytest.mark.parametrize("name, code", [
-    ("budget_report__D03.csv", "unknown_kind"),
-    ("indicator_progress__D07.xls", "unsupported_format"),
-    ("indicator_progress__D07 (1).csv", "bad_sender"),
-])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("budget_report__D03.csv", "unknown_kind"),
+        ("indicator_progress__D07.xls", "unsupported_format"),
+        ("indicator_progress__D07 (1).csv", "bad_sender"),
+    ],
+)
 def test_unusable_file_names_are_reported_not_skipped(tmp_path, name, code):
     assert parse_file_name(tmp_path / name, DAY, CONTRACT).problem.startswith(code)
 
@@ -50,8 +53,13 @@ def test_csv_encodings_are_detected_not_guessed(tmp_path, encoding, bom):
     text = bom + "部门代码,指标代码,统计日期,累计完成值,备注\nD07,K1-03,2026/8/5,12.5,招商引资\n"
     path = write_file(tmp_path, "indicator_progress__D07.csv", text, encoding)
     opened, rows = rows_of(path)
-    assert rows[0].values == {"dept_code": "D07", "indicator_code": "K1-03", "as_of_date": "2026/8/5",
-                              "cumulative_value": "12.5", "note": "招商引资"}
+    assert rows[0].values == {
+        "dept_code": "D07",
+        "indicator_code": "K1-03",
+        "as_of_date": "2026/8/5",
+        "cumulative_value": "12.5",
+        "note": "招商引资",
+    }
     assert opened.encoding == ("gb18030" if encoding != "utf-8" else "utf-8-sig")
 
 
@@ -63,14 +71,17 @@ def test_values_are_trimmed_and_formula_text_is_kept_verbatim(tmp_path):
     assert rows[0].number == 2  # spreadsheet row: header is row 1
 
 
-@pytest.mark.parametrize("content, code", [
-    (b"", "empty"),
-    (PROGRESS_HEADER.encode(), "header_only"),
-    (b"\x00\x01\x02garbage\xff\xfe" * 50, "not_text"),
-    (b"\xff\xfe\xfa\x80 not text" * 10, "encoding"),
-    ("dept_code;indicator_code;as_of_date;cumulative_value\nD07;K1-03;2026-08-05;3\n".encode(), "missing_columns"),
-    (b"dept_code,indicator_code\nD07,K1-03\n", "missing_columns"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"", "empty"),
+        (PROGRESS_HEADER.encode(), "header_only"),
+        (b"\x00\x01\x02garbage\xff\xfe" * 50, "not_text"),
+        (b"\xff\xfe\xfa\x80 not text" * 10, "encoding"),
+        (b"dept_code;indicator_code;as_of_date;cumulative_value\nD07;K1-03;2026-08-05;3\n", "missing_columns"),
+        (b"dept_code,indicator_code\nD07,K1-03\n", "missing_columns"),
+    ],
+)
 def test_unusable_files_are_rejected_whole_with_a_reason(tmp_path, content, code):
     path = tmp_path / "indicator_progress__D07.csv"
     path.write_bytes(content)
@@ -80,20 +91,24 @@ def test_unusable_files_are_rejected_whole_with_a_reason(tmp_path, content, code
 
 
 def test_wrong_delimiter_is_explained(tmp_path):
-    path = write_file(tmp_path, "p.csv", "dept_code;indicator_code;as_of_date;cumulative_value\nD07;K1-03;2026-08-05;3\n")
+    path = write_file(
+        tmp_path, "p.csv", "dept_code;indicator_code;as_of_date;cumulative_value\nD07;K1-03;2026-08-05;3\n"
+    )
     with pytest.raises(FileRejected, match="semicolons"):
         rows_of(path)
 
 
 def test_a_truncated_file_keeps_its_good_rows_and_flags_the_broken_one(tmp_path):
-    path = write_file(tmp_path, "p.csv", PROGRESS_HEADER + "D07,K1-03,2026-08-05,3,ok\nD07,K1-04,2026-08-05,4,\"cut of")
+    path = write_file(tmp_path, "p.csv", PROGRESS_HEADER + 'D07,K1-03,2026-08-05,3,ok\nD07,K1-04,2026-08-05,4,"cut of')
     _, rows = rows_of(path)
     assert rows[0].problem is None
     assert rows[1].problem and rows[1].problem.startswith("field_count")
 
 
 def test_unknown_extra_columns_are_kept_aside(tmp_path):
-    path = write_file(tmp_path, "p.csv", "dept_code,indicator_code,as_of_date,cumulative_value,remark2\nD07,K1-03,2026-08-05,3,x\n")
+    path = write_file(
+        tmp_path, "p.csv", "dept_code,indicator_code,as_of_date,cumulative_value,remark2\nD07,K1-03,2026-08-05,3,x\n"
+    )
     _, rows = rows_of(path)
     assert rows[0].extra == {"remark2": "x"}
 
@@ -132,6 +147,7 @@ def test_xlsx_rows_may_leave_trailing_cells_out(tmp_path):
 
 # --- limits (settings.input_limits): past one the file is rejected whole, before or while it is read -----------
 
+
 def test_a_header_wider_than_the_column_limit_is_rejected(tmp_path, monkeypatch):
     wide = PROGRESS_HEADER.strip() + "".join(f",extra{i}" for i in range(300)) + "\n"
     path = write_file(tmp_path, "p.csv", wide + "D07,K1-03,2026-08-05,3,ok" + ",x" * 300 + "\n")
@@ -158,11 +174,14 @@ def test_a_file_over_the_size_limit_is_rejected_unread_by_name(tmp_path, monkeyp
         discover(tmp_path, DAY, CONTRACT)
 
 
-@pytest.mark.parametrize("body, code", [
-    ("D07,K1-03,2026-08-05,3," + "x" * 2_000 + "\n", "line_too_long: line 2 of the file"),
-    ('D07,K1-03,2026-08-05,3,"' + "x\n" * 1_000 + '"\n', "field_too_large"),  # a quoted value over many lines
-    ('D07,K1-03,2026-08-05,3,"never closed\n' + "D07,K1-04,2026-08-05,3,ok\n" * 100, "field_too_large"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ("D07,K1-03,2026-08-05,3," + "x" * 2_000 + "\n", "line_too_long: line 2 of the file"),
+        ('D07,K1-03,2026-08-05,3,"' + "x\n" * 1_000 + '"\n', "field_too_large"),  # a quoted value over many lines
+        ('D07,K1-03,2026-08-05,3,"never closed\n' + "D07,K1-04,2026-08-05,3,ok\n" * 100, "field_too_large"),
+    ],
+)
 def test_a_value_or_line_over_the_length_limit_is_rejected(tmp_path, monkeypatch, body, code):
     monkeypatch.setenv("KAOHE_MAX_FIELD_CHARS", "1000")
     path = write_file(tmp_path, "p.csv", PROGRESS_HEADER + body)

@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from kaohe import notice
 
 
@@ -87,46 +86,166 @@ class Page(HTMLParser):
 
 def fake_data(**overrides) -> dict:
     warnings = [
-        {"item_type": "indicator", "dept_code": "D02", "dept_name": "财政局<script>alert(1)</script>",
-         "subject": "K1-01", "subject_name": "地区生产总值", "state": "red", "pace": Decimal("0.5449"),
-         "time_progress": Decimal("0.8352"), "completion": Decimal("0"), "actual": Decimal("10"), "target": Decimal("20")},
-        {"item_type": "indicator", "dept_code": "D03", "dept_name": "农业农村局", "subject": "K1-02",
-         "subject_name": "固定资产投资", "state": "yellow", "pace": Decimal("0.6"),
-         "time_progress": Decimal("0.8352"), "completion": Decimal("0.4"), "actual": Decimal("7"), "target": Decimal("10")},
-        {"item_type": "indicator", "dept_code": "D01", "dept_name": "发改局", "subject": "K1-01",
-         "subject_name": "地区生产总值", "state": "closed", "pace": Decimal("1.09"),
-         "time_progress": Decimal("0.8352"), "completion": Decimal("1"), "actual": Decimal("50"), "target": Decimal("50")},
-        {"item_type": "indicator", "dept_code": "D01", "dept_name": "发改局", "subject": "K1-03",
-         "subject_name": "税收", "state": "on_track", "pace": Decimal("0.8"),
-         "time_progress": Decimal("0.8352"), "completion": Decimal("0.7"), "actual": Decimal("8"), "target": Decimal("10")},
-        {"item_type": "project", "dept_code": "D01", "dept_name": "发改局", "subject": "P101",
-         "subject_name": "高新大道改造 & 配套", "state": "supervision_candidate", "reference_month": "2026-05",
-         "target": Decimal("40"), "actual": Decimal("30")},
-        {"item_type": "project", "dept_code": "D02", "dept_name": "财政局", "subject": "P102",
-         "subject_name": "创新园二期", "state": "behind", "reference_month": "2026-05",
-         "target": Decimal("40"), "actual": Decimal("30")},
-        {"item_type": "project", "dept_code": "D03", "dept_name": "农业农村局", "subject": "P103",
-         "subject_name": "现代农业园", "state": "on_track", "reference_month": "2026-05",
-         "target": Decimal("40"), "actual": Decimal("40")},
+        {
+            "item_type": "indicator",
+            "dept_code": "D02",
+            "dept_name": "财政局<script>alert(1)</script>",
+            "subject": "K1-01",
+            "subject_name": "地区生产总值",
+            "state": "red",
+            "pace": Decimal("0.5449"),
+            "time_progress": Decimal("0.8352"),
+            "completion": Decimal("0"),
+            "actual": Decimal("10"),
+            "target": Decimal("20"),
+        },
+        {
+            "item_type": "indicator",
+            "dept_code": "D03",
+            "dept_name": "农业农村局",
+            "subject": "K1-02",
+            "subject_name": "固定资产投资",
+            "state": "yellow",
+            "pace": Decimal("0.6"),
+            "time_progress": Decimal("0.8352"),
+            "completion": Decimal("0.4"),
+            "actual": Decimal("7"),
+            "target": Decimal("10"),
+        },
+        {
+            "item_type": "indicator",
+            "dept_code": "D01",
+            "dept_name": "发改局",
+            "subject": "K1-01",
+            "subject_name": "地区生产总值",
+            "state": "closed",
+            "pace": Decimal("1.09"),
+            "time_progress": Decimal("0.8352"),
+            "completion": Decimal("1"),
+            "actual": Decimal("50"),
+            "target": Decimal("50"),
+        },
+        {
+            "item_type": "indicator",
+            "dept_code": "D01",
+            "dept_name": "发改局",
+            "subject": "K1-03",
+            "subject_name": "税收",
+            "state": "on_track",
+            "pace": Decimal("0.8"),
+            "time_progress": Decimal("0.8352"),
+            "completion": Decimal("0.7"),
+            "actual": Decimal("8"),
+            "target": Decimal("10"),
+        },
+        {
+            "item_type": "project",
+            "dept_code": "D01",
+            "dept_name": "发改局",
+            "subject": "P101",
+            "subject_name": "高新大道改造 & 配套",
+            "state": "supervision_candidate",
+            "reference_month": "2026-05",
+            "target": Decimal("40"),
+            "actual": Decimal("30"),
+        },
+        {
+            "item_type": "project",
+            "dept_code": "D02",
+            "dept_name": "财政局",
+            "subject": "P102",
+            "subject_name": "创新园二期",
+            "state": "behind",
+            "reference_month": "2026-05",
+            "target": Decimal("40"),
+            "actual": Decimal("30"),
+        },
+        {
+            "item_type": "project",
+            "dept_code": "D03",
+            "dept_name": "农业农村局",
+            "subject": "P103",
+            "subject_name": "现代农业园",
+            "state": "on_track",
+            "reference_month": "2026-05",
+            "target": Decimal("40"),
+            "actual": Decimal("40"),
+        },
     ]
     groups = [
-        {"group_id": "G03", "zone_id": "Z2", "zone_name": "西营村", "signed": 1, "cleared": 0, "target_signed": 0,
-         "target_cleared": 0, "month_score": Decimal("100.00"), "rank": 1, "flags": ["target_signed_zero", "target_cleared_zero"]},
-        {"group_id": "G02", "zone_id": "Z1", "zone_name": "东坝村", "signed": 1, "cleared": 0, "target_signed": 2,
-         "target_cleared": 0, "month_score": Decimal("70.00"), "rank": 2, "flags": ["target_cleared_zero"]},
-        {"group_id": "G05", "zone_id": "Z1", "zone_name": "东坝村", "signed": 1, "cleared": 1, "target_signed": 2,
-         "target_cleared": 1, "month_score": Decimal("70.00"), "rank": 2, "flags": []},
-        {"group_id": "G04", "zone_id": "Z2", "zone_name": "西营村", "signed": 0, "cleared": 0, "target_signed": 2,
-         "target_cleared": 1, "month_score": Decimal("0.00"), "rank": 4, "flags": []},
+        {
+            "group_id": "G03",
+            "zone_id": "Z2",
+            "zone_name": "西营村",
+            "signed": 1,
+            "cleared": 0,
+            "target_signed": 0,
+            "target_cleared": 0,
+            "month_score": Decimal("100.00"),
+            "rank": 1,
+            "flags": ["target_signed_zero", "target_cleared_zero"],
+        },
+        {
+            "group_id": "G02",
+            "zone_id": "Z1",
+            "zone_name": "东坝村",
+            "signed": 1,
+            "cleared": 0,
+            "target_signed": 2,
+            "target_cleared": 0,
+            "month_score": Decimal("70.00"),
+            "rank": 2,
+            "flags": ["target_cleared_zero"],
+        },
+        {
+            "group_id": "G05",
+            "zone_id": "Z1",
+            "zone_name": "东坝村",
+            "signed": 1,
+            "cleared": 1,
+            "target_signed": 2,
+            "target_cleared": 1,
+            "month_score": Decimal("70.00"),
+            "rank": 2,
+            "flags": [],
+        },
+        {
+            "group_id": "G04",
+            "zone_id": "Z2",
+            "zone_name": "西营村",
+            "signed": 0,
+            "cleared": 0,
+            "target_signed": 2,
+            "target_cleared": 1,
+            "month_score": Decimal("0.00"),
+            "rank": 4,
+            "flags": [],
+        },
     ]
     funnel = [
         {"zone_id": "Z1", "zone_name": "东坝村", "surveyed": 8, "signed": 3, "cleared": 1, "demolished": 0},
-        {"zone_id": "Z2", "zone_name": "西营村\"><svg onload=x>", "surveyed": 2, "signed": 2, "cleared": 0, "demolished": 0},
+        {
+            "zone_id": "Z2",
+            "zone_name": '西营村"><svg onload=x>',
+            "surveyed": 2,
+            "signed": 2,
+            "cleared": 0,
+            "demolished": 0,
+        },
     ]
-    missing = [{"dept_code": "D02", "dept_name": "财政局", "kind": "indicator_progress", "last_arrived_on": date(2026, 6, 30)}]
-    data = {"business_date": date(2026, 6, 15), "month": "2026-06", "warnings": warnings, "groups": groups,
-            "red_pace": Decimal("0.60"), "yellow_pace": Decimal("0.80"),
-            "funnel": funnel, "missing_submissions": missing}
+    missing = [
+        {"dept_code": "D02", "dept_name": "财政局", "kind": "indicator_progress", "last_arrived_on": date(2026, 6, 30)}
+    ]
+    data = {
+        "business_date": date(2026, 6, 15),
+        "month": "2026-06",
+        "warnings": warnings,
+        "groups": groups,
+        "red_pace": Decimal("0.60"),
+        "yellow_pace": Decimal("0.80"),
+        "funnel": funnel,
+        "missing_submissions": missing,
+    }
     data.update(overrides)
     return data
 
@@ -142,8 +261,17 @@ def test_title_and_sections():
     page = parse(notice.build_notice_html(fake_data()))
     assert page.title == "安康高新区 日督查日通报 2026-06-15"
     assert page.h1 == "安康高新区 日督查日通报 2026-06-15"
-    for sid in ["summary", "red", "yellow", "chart-progress-section", "supervision", "behind", "ranking", "funnel",
-                "submissions"]:
+    for sid in [
+        "summary",
+        "red",
+        "yellow",
+        "chart-progress-section",
+        "supervision",
+        "behind",
+        "ranking",
+        "funnel",
+        "submissions",
+    ]:
         assert sid in page.sections, sid
     assert "红色预警" in page.sections["red"] and "60%" in page.sections["red"]
     assert "80%" in page.sections["yellow"]
@@ -264,24 +392,50 @@ def test_yesterdays_failures_are_listed_for_operators():
 
     quiet = parse(notice.build_notice_html(fake_data()))
     assert "昨日数据处理故障" in quiet.sections["failures"] and "昨日数据处理无故障" in "".join(quiet.text_parts)
-    failed = fake_data(failures=[
-        {"failed_at": datetime(2026, 6, 14, 20, 7), "dag_id": "kaohe_daily", "task_id": "transform",
-         "business_date": "2026-06-14", "error": "TransformError: dbt build failed: relation missing\n  detail"},
-        {"failed_at": datetime(2026, 6, 14, 20, 8), "dag_id": "kaohe_daily", "task_id": None,
-         "business_date": "2026-06-14", "error": "DAG run failed (task_failure); failed tasks: transform"},
-    ])
+    failed = fake_data(
+        failures=[
+            {
+                "failed_at": datetime(2026, 6, 14, 20, 7),
+                "dag_id": "kaohe_daily",
+                "task_id": "transform",
+                "business_date": "2026-06-14",
+                "error": "TransformError: dbt build failed: relation missing\n  detail",
+            },
+            {
+                "failed_at": datetime(2026, 6, 14, 20, 8),
+                "dag_id": "kaohe_daily",
+                "task_id": None,
+                "business_date": "2026-06-14",
+                "error": "DAG run failed (task_failure); failed tasks: transform",
+            },
+        ]
+    )
     rows = parse(notice.build_notice_html(failed)).rows["failures-table"]
-    assert rows == [["06-14 20:07", "kaohe_daily", "transform", "2026-06-14", "TransformError: dbt build failed: relation missing"],
-                    ["06-14 20:08", "kaohe_daily", "整次运行", "2026-06-14",
-                     "DAG run failed (task_failure); failed tasks: transform"]]
+    assert rows == [
+        ["06-14 20:07", "kaohe_daily", "transform", "2026-06-14", "TransformError: dbt build failed: relation missing"],
+        [
+            "06-14 20:08",
+            "kaohe_daily",
+            "整次运行",
+            "2026-06-14",
+            "DAG run failed (task_failure); failed tasks: transform",
+        ],
+    ]
 
 
 def test_an_open_quarter_is_provisional_and_a_final_one_is_not():
-    open_quarter = notice.build_notice_html(fake_data(
-        period={"quarter": "2026Q2", "as_of_date": date(2026, 6, 15), "is_final": False}))
-    assert '<div class="provisional" id="provisional">本季度（2026Q2）截至 2026-06-15，进行中（暂定）</div>' in open_quarter
-    final = notice.build_notice_html(fake_data(business_date=date(2026, 6, 30),
-                                               period={"quarter": "2026Q2", "as_of_date": date(2026, 6, 30),
-                                                       "is_final": True}))
+    open_quarter = notice.build_notice_html(
+        fake_data(period={"quarter": "2026Q2", "as_of_date": date(2026, 6, 15), "is_final": False})
+    )
+    assert (
+        '<div class="provisional" id="provisional">本季度（2026Q2）截至 2026-06-15，进行中（暂定）</div>'
+        in open_quarter
+    )
+    final = notice.build_notice_html(
+        fake_data(
+            business_date=date(2026, 6, 30),
+            period={"quarter": "2026Q2", "as_of_date": date(2026, 6, 30), "is_final": True},
+        )
+    )
     assert 'id="provisional"' not in final and "暂定" not in final
     assert "暂定" not in notice.build_notice_html(fake_data())  # no quarter in the marts yet: nothing to qualify

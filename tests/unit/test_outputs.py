@@ -4,7 +4,6 @@ the documented paths, any other warehouse gets its own folder, KAOHE_REPORTS sti
 from pathlib import Path
 
 import pytest
-
 from kaohe import outputs
 from kaohe.warehouse import EmbeddedWarehouse, database_url
 
@@ -55,8 +54,10 @@ def test_keys_are_single_safe_folder_names_and_never_collide(home):
 
 def test_kaohe_reports_wins_and_districts_have_room(home, monkeypatch):
     other = "postgresql://kaohe@db:5432/kaohe"
-    assert outputs.notices_dir(other, district="HB") == home / "warehouses" / "db_5432_kaohe" / "districts" / "HB" \
-        / "reports" / "notices"
+    assert (
+        outputs.notices_dir(other, district="HB")
+        == home / "warehouses" / "db_5432_kaohe" / "districts" / "HB" / "reports" / "notices"
+    )
     assert outputs.warehouse_dir(other, district="../x").parent.name == "districts"  # never out of its folder
     monkeypatch.setenv("KAOHE_REPORTS", str(home / "mounted"))
     assert outputs.notices_dir(other) == home / "mounted" / "notices"

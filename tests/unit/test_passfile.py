@@ -19,11 +19,13 @@ def test_written_passwords_read_back_escaped_and_private(tmp_path):
 
 def test_url_password_matches_host_port_database_and_user_like_libpq(tmp_path):
     path = tmp_path / "pgpass"
-    path.write_text("# comment\n"
-                    "db.example:5432:kaohe:kaohe:first\n"
-                    "*:6432:*:kaohe:second\n"
-                    "*:*:*:kaohe_bi:bi\\:pw\n"
-                    "*:*:*:kaohe:fallback\n")
+    path.write_text(
+        "# comment\n"
+        "db.example:5432:kaohe:kaohe:first\n"
+        "*:6432:*:kaohe:second\n"
+        "*:*:*:kaohe_bi:bi\\:pw\n"
+        "*:*:*:kaohe:fallback\n"
+    )
     url = f"postgresql://kaohe@db.example:5432/kaohe?passfile={path}"
     assert url_password(url) == "first"
     assert url_password(url.replace(":5432/", ":6432/")) == "second"
@@ -36,5 +38,9 @@ def test_url_password_matches_host_port_database_and_user_like_libpq(tmp_path):
     spaced = tmp_path / "a b+c"
     spaced.mkdir()
     (spaced / "pgpass").write_text("*:*:*:kaohe:spaced\n")
-    assert url_password("postgresql://kaohe@h/kaohe?passfile=" + str(spaced / "pgpass").replace(" ", "%20")
-                        .replace("+", "%2B")) == "spaced"
+    assert (
+        url_password(
+            "postgresql://kaohe@h/kaohe?passfile=" + str(spaced / "pgpass").replace(" ", "%20").replace("+", "%2B")
+        )
+        == "spaced"
+    )

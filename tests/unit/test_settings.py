@@ -9,7 +9,6 @@ from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
-
 from kaohe import settings as settings_module
 from kaohe.settings import SETTINGS_FIELDS, VARIABLES, SettingsError, settings, unless_set
 
@@ -17,16 +16,24 @@ REPO = Path(__file__).resolve().parents[2]
 SCANNED = [REPO / "plugins" / "kaohe", REPO / "dags"]
 # kaohe.loader is being split into a package (issue #14 item 3); it reads no KAOHE_* variable today (it calls
 # settings.input_limits()) — drop this entry once the split has landed and the scan still passes without it.
-ALLOWED = {REPO / "plugins" / "kaohe" / "settings.py", REPO / "plugins" / "kaohe" / "loader.py",
-           REPO / "plugins" / "kaohe" / "loader"}
+ALLOWED = {
+    REPO / "plugins" / "kaohe" / "settings.py",
+    REPO / "plugins" / "kaohe" / "loader.py",
+    REPO / "plugins" / "kaohe" / "loader",
+}
 NAME = re.compile(r"KAOHE_[A-Z0-9_]+")
 
 
 # --- nothing but kaohe.settings reads a KAOHE_* variable ------------------------------------------------------
 
+
 def _is_environ(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "environ" and isinstance(node.value, ast.Name)
-            and node.value.id == "os") or (isinstance(node, ast.Name) and node.id == "environ")
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    ) or (isinstance(node, ast.Name) and node.id == "environ")
 
 
 def _suspect(key: ast.AST) -> bool:
@@ -49,15 +56,23 @@ def environment_reads(source: str) -> list[tuple[int, str]]:
         key = None
         if isinstance(node, ast.Call) and node.args:
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "setdefault") and _is_environ(func.value):
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("get", "pop", "setdefault")
+                and _is_environ(func.value)
+            ):
                 key = node.args[0]
             elif (isinstance(func, ast.Attribute) and func.attr == "getenv") or (
-                    isinstance(func, ast.Name) and func.id == "getenv"):
+                isinstance(func, ast.Name) and func.id == "getenv"
+            ):
                 key = node.args[0]
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_environ(node.value):
             key = node.slice
-        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) \
-                and any(_is_environ(c) for c in node.comparators):
+        elif (
+            isinstance(node, ast.Compare)
+            and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+            and any(_is_environ(c) for c in node.comparators)
+        ):
             key = node.left
         if key is not None and _suspect(key):
             found.append((node.lineno, ast.unparse(node)))
@@ -65,7 +80,7 @@ def environment_reads(source: str) -> list[tuple[int, str]]:
 
 
 def test_the_scan_finds_every_way_of_reading_a_variable():
-    code = '''
+    code = """
 import os
 from os import environ, getenv
 a = os.environ.get("KAOHE_A")
@@ -80,7 +95,7 @@ os.environ["KAOHE_SET"] = "writing is not reading"
 os.environ.update({"KAOHE_PG_HOST": "h"})
 child = {**os.environ, "KAOHE_HOME": "x"}
 level = os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
-'''
+"""
     assert [line for line, _ in environment_reads(code)] == [4, 5, 6, 7, 8, 9, 10, 11]
 
 
@@ -90,12 +105,15 @@ def test_only_the_settings_module_reads_kaohe_variables():
         for path in sorted(root.rglob("*.py")):
             if path in ALLOWED or any(parent in ALLOWED for parent in path.parents):
                 continue
-            offenders += [f"{path.relative_to(REPO)}:{line}: {code}"
-                          for line, code in environment_reads(path.read_text(encoding="utf-8"))]
+            offenders += [
+                f"{path.relative_to(REPO)}:{line}: {code}"
+                for line, code in environment_reads(path.read_text(encoding="utf-8"))
+            ]
     assert not offenders, "read it from kaohe.settings.settings() instead (add a field there):\n" + "\n".join(offenders)
 
 
 # --- the one table in docs/operations.md ----------------------------------------------------------------------
+
 
 def configure_table() -> dict[str, str]:
     """KAOHE_* name -> its row, from the table of docs/operations.md's Configure section."""
@@ -114,8 +132,25 @@ def configure_table() -> dict[str, str]:
 def mentioned_in_the_repository() -> dict[str, Path]:
     """Every KAOHE_* name the code, deployment files and docs use (tests aside: their own knobs are theirs)."""
     skip = {"__pycache__", "target", "logs", "dbt_packages", ".venv", ".kaohe", "node_modules"}
-    places = [REPO / p for p in ("plugins", "dags", "bi", "benchmarks", "deploy", "scripts", "dbt_project", "docs",
-                                 ".ci", "README.md", "Makefile", "Dockerfile", "docker-compose.yml", ".env.example")]
+    places = [
+        REPO / p
+        for p in (
+            "plugins",
+            "dags",
+            "bi",
+            "benchmarks",
+            "deploy",
+            "scripts",
+            "dbt_project",
+            "docs",
+            ".ci",
+            "README.md",
+            "Makefile",
+            "Dockerfile",
+            "docker-compose.yml",
+            ".env.example",
+        )
+    ]
     found: dict[str, Path] = {}
     for place in places:
         files = [place] if place.is_file() else [p for p in place.rglob("*") if p.is_file()]
@@ -135,7 +170,9 @@ def test_every_setting_has_a_row_in_the_configure_table():
         default = f.metadata["default"]
         if isinstance(default, (int, float, str)) and not isinstance(default, bool):
             shown = f"{default:g}" if isinstance(default, float) else str(default)
-            assert shown in rows[f.metadata["env"]].split("|")[2], f"{f.metadata['env']}: the table's default is not {shown}"
+            assert shown in rows[f.metadata["env"]].split("|")[2], (
+                f"{f.metadata['env']}: the table's default is not {shown}"
+            )
 
 
 def test_every_variable_in_use_is_in_the_table_and_every_row_is_in_use():
@@ -157,6 +194,7 @@ def test_variables_kaohe_only_sets_for_others_are_not_settings_and_say_so():
 
 # --- the object ---------------------------------------------------------------------------------------------
 
+
 def test_settings_are_read_at_call_time_with_their_defaults(monkeypatch):
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -175,15 +213,18 @@ def test_settings_are_read_at_call_time_with_their_defaults(monkeypatch):
         now.task_retries = 1  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("name, value, says", [
-    ("KAOHE_MAX_COLUMNS", "0", "KAOHE_MAX_COLUMNS must be a positive whole number, not '0'"),
-    ("KAOHE_TASK_RETRIES", "two", "KAOHE_TASK_RETRIES must be a whole number (0 or more), not 'two'"),
-    ("KAOHE_SMTP_PORT", "70000", "KAOHE_SMTP_PORT must be a TCP port (1 to 65535), not '70000'"),
-    ("KAOHE_WRITER_LOCK_TIMEOUT", "-1", "KAOHE_WRITER_LOCK_TIMEOUT must be a number of seconds (0 or more)"),
-    ("KAOHE_WRITER_LOCK_TIMEOUT", "nan", "KAOHE_WRITER_LOCK_TIMEOUT must be a number of seconds"),
-    ("KAOHE_LANDING_READY_MARKER", "maybe", "KAOHE_LANDING_READY_MARKER must be 1 or 0"),
-    ("KAOHE_DAILY_CUTOFF", "20:00", "KAOHE_DAILY_CUTOFF must be a cron expression of 5 fields"),
-])
+@pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("KAOHE_MAX_COLUMNS", "0", "KAOHE_MAX_COLUMNS must be a positive whole number, not '0'"),
+        ("KAOHE_TASK_RETRIES", "two", "KAOHE_TASK_RETRIES must be a whole number (0 or more), not 'two'"),
+        ("KAOHE_SMTP_PORT", "70000", "KAOHE_SMTP_PORT must be a TCP port (1 to 65535), not '70000'"),
+        ("KAOHE_WRITER_LOCK_TIMEOUT", "-1", "KAOHE_WRITER_LOCK_TIMEOUT must be a number of seconds (0 or more)"),
+        ("KAOHE_WRITER_LOCK_TIMEOUT", "nan", "KAOHE_WRITER_LOCK_TIMEOUT must be a number of seconds"),
+        ("KAOHE_LANDING_READY_MARKER", "maybe", "KAOHE_LANDING_READY_MARKER must be 1 or 0"),
+        ("KAOHE_DAILY_CUTOFF", "20:00", "KAOHE_DAILY_CUTOFF must be a cron expression of 5 fields"),
+    ],
+)
 def test_a_bad_value_is_one_error_naming_its_variable(monkeypatch, name, value, says):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=re.escape(says)):
@@ -201,7 +242,9 @@ def test_secrets_stay_out_of_the_repr(monkeypatch):
 def test_a_run_default_gives_way_to_what_the_environment_sets(monkeypatch):
     monkeypatch.delenv("KAOHE_LANDING_WAIT_SECONDS", raising=False)
     monkeypatch.setenv("KAOHE_TASK_RETRIES", "3")
-    assert unless_set({"KAOHE_TASK_RETRIES": "0", "KAOHE_LANDING_WAIT_SECONDS": "0"}) == \
-        {"KAOHE_TASK_RETRIES": "3", "KAOHE_LANDING_WAIT_SECONDS": "0"}
+    assert unless_set({"KAOHE_TASK_RETRIES": "0", "KAOHE_LANDING_WAIT_SECONDS": "0"}) == {
+        "KAOHE_TASK_RETRIES": "3",
+        "KAOHE_LANDING_WAIT_SECONDS": "0",
+    }
     with pytest.raises(KeyError, match="KAOHE_NOPE"):
         unless_set({"KAOHE_NOPE": "1"})

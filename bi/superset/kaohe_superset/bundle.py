@@ -50,8 +50,10 @@ def passfile_password(url: str) -> str | None:
     try:
         from kaohe.warehouse import url_password
     except ImportError as exc:
-        raise ProvisionError(f"the URL names a passfile, but kaohe.warehouse is not importable from {REPO}:"
-                             f" give KAOHE_BI_PASSWORD instead ({exc})") from exc
+        raise ProvisionError(
+            f"the URL names a passfile, but kaohe.warehouse is not importable from {REPO}:"
+            f" give KAOHE_BI_PASSWORD instead ({exc})"
+        ) from exc
     finally:
         sys.path.remove(str(REPO / "plugins"))
     return url_password(url)
@@ -84,7 +86,6 @@ def bundle_objects() -> dict[str, list[dict]]:
     return objects
 
 
-
 def import_bundle(client: Client, warehouse_url: str) -> None:
     """Imports (overwrites) the bundle through /api/v1/assets/import/, then points every native filter at the
     charts' new ids (the importer maps a filter's excluded charts but not its chartsInScope)."""
@@ -101,13 +102,13 @@ def import_bundle(client: Client, warehouse_url: str) -> None:
         metadata = json.loads(live["json_metadata"])
         metadata.pop("positions", None)  # a PUT with "positions" would rewrite the layout and the chart list
         position = json.loads(live["position_json"])
-        chart_ids = sorted(c["meta"]["chartId"] for c in position.values()
-                           if isinstance(c, dict) and c.get("type") == "CHART")
+        chart_ids = sorted(
+            c["meta"]["chartId"] for c in position.values() if isinstance(c, dict) and c.get("type") == "CHART"
+        )
         for native_filter in metadata.get("native_filter_configuration", []):
             excluded = set(native_filter.get("scope", {}).get("excluded", []))
             native_filter["chartsInScope"] = [c for c in chart_ids if c not in excluded]
         client.put(f"/api/v1/dashboard/{live['id']}", {"json_metadata": json.dumps(metadata, ensure_ascii=False)})
-
 
 
 def missing_marts(client: Client) -> list[str]:
@@ -119,4 +120,3 @@ def missing_marts(client: Client) -> list[str]:
     for dataset in bundle_objects()["datasets"]:
         wanted |= set(re.findall(r"\bmarts\.(\w+)", dataset.get("sql") or "")) or {dataset["table_name"]}
     return sorted(wanted - present)
-

@@ -54,7 +54,6 @@ def print_welcome(home: Path, base_url: str, pid: int, detached: bool) -> None:
     sys.stdout.flush()
 
 
-
 def start_command(home: Path, bind: str, warehouse_url: str, foreground: bool) -> int:
     """`start` (detached: returns once Superset is up) and `up` (foreground: returns when gunicorn has ended)."""
     serving: list[subprocess.Popen] = []
@@ -134,8 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             print(args.out)
         elif args.command == "screenshot":
             slugs = args.dashboard or [d["slug"] for d in bundle_objects()["dashboards"]]
-            reports = screenshots(args.base_url, ADMIN_USER, admin_password(args.home), slugs, args.out_dir,
-                                  args.width)
+            reports = screenshots(args.base_url, ADMIN_USER, admin_password(args.home), slugs, args.out_dir, args.width)
             print(json.dumps(reports, ensure_ascii=False))
     except (ProvisionError, SupersetError) as err:
         print(f"provision.py {args.command}: {err}", file=sys.stderr)

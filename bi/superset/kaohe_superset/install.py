@@ -47,8 +47,12 @@ def install(venv: Path = DEFAULT_VENV) -> Path:
         started = time.monotonic()
         log(f"installing Superset from bi/superset/uv.lock into {venv} (once: ≈ 20 s, ≈ 40 s when uv must download it)")
         env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "VIRTUAL_ENV": str(venv)}
-        done = subprocess.run([*uv_command(), "sync", "--frozen", "--no-dev", "--project", str(SUPERSET_DIR)], env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [*uv_command(), "sync", "--frozen", "--no-dev", "--project", str(SUPERSET_DIR)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise ProvisionError(f"uv sync of the Superset venv failed:\n{done.stderr[-3000:]}")
         stamp.write_text(lock_digest())

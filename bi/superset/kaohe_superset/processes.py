@@ -37,9 +37,14 @@ def home_secret(home: Path, name: str, env: str, nbytes: int) -> str:
 
 def superset_env(home: Path) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "SUPERSET_HOME": str(home), "SUPERSET_CONFIG_PATH": str(CONFIG),
-            "SUPERSET_SECRET_KEY": home_secret(home, "secret_key", "SUPERSET_SECRET_KEY", 48),
-            "FLASK_APP": "superset.app:create_app()", "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "SUPERSET_HOME": str(home),
+        "SUPERSET_CONFIG_PATH": str(CONFIG),
+        "SUPERSET_SECRET_KEY": home_secret(home, "secret_key", "SUPERSET_SECRET_KEY", 48),
+        "FLASK_APP": "superset.app:create_app()",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def setup(home: Path) -> None:
@@ -52,8 +57,13 @@ def setup(home: Path) -> None:
         return
     started = time.monotonic()
     admin_password(home)  # generated before the child reads it
-    done = subprocess.run([sys.executable, str(SCRIPT), "_setup", "--home", str(home)],
-                          env=superset_env(home), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "_setup", "--home", str(home)],
+        env=superset_env(home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode != 0:
         raise ProvisionError(f"Superset set-up failed:\n{done.stdout[-2000:]}\n{done.stderr[-5000:]}")
     stamp.write_text(lock_digest())
@@ -77,8 +87,7 @@ def setup_in_process(home: Path) -> None:
         user = security_manager.find_user(username=ADMIN_USER)
         if user is None:  # superset fab create-admin
             admin_role = security_manager.find_role(security_manager.auth_role_admin)
-            if not security_manager.add_user(ADMIN_USER, "Kaohe", "Admin", "admin@kaohe.invalid", admin_role,
-                                             password):
+            if not security_manager.add_user(ADMIN_USER, "Kaohe", "Admin", "admin@kaohe.invalid", admin_role, password):
                 raise ProvisionError("could not create the admin user")
         else:  # a re-run with another SUPERSET_ADMIN_PASSWORD takes effect
             security_manager.reset_password(user.id, password)
@@ -107,10 +116,31 @@ def serve(home: Path, bind: str, detach: bool) -> subprocess.Popen:
     log_path = home / "superset.log"
     with open(log_path, "ab") as out:
         process = subprocess.Popen(
-            [str(gunicorn), "-w", "1", "--threads", "4", "-k", "gthread", "--timeout", "120", "--graceful-timeout", "5",
-             "-b", bind, "--access-logfile", "-", "superset.app:create_app()"],
-            env=superset_env(home), stdin=subprocess.DEVNULL, stdout=out if detach else None,
-            stderr=subprocess.STDOUT if detach else None, start_new_session=True, cwd=home)
+            [
+                str(gunicorn),
+                "-w",
+                "1",
+                "--threads",
+                "4",
+                "-k",
+                "gthread",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "5",
+                "-b",
+                bind,
+                "--access-logfile",
+                "-",
+                "superset.app:create_app()",
+            ],
+            env=superset_env(home),
+            stdin=subprocess.DEVNULL,
+            stdout=out if detach else None,
+            stderr=subprocess.STDOUT if detach else None,
+            start_new_session=True,
+            cwd=home,
+        )
     pid_file(home).write_text(str(process.pid))
     return process
 
@@ -193,4 +223,3 @@ def start(home: Path, bind: str, warehouse_url: str, detach: bool = True) -> sub
         raise
     log("ready in " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return process
-

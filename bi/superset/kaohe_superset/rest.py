@@ -28,8 +28,9 @@ class Client:
         self.token: str | None = None
         self.csrf: str | None = None
 
-    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None,
-                raw: bool = False):
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None, raw: bool = False
+    ):
         headers = {"Accept": "application/json", "Referer": self.base_url + "/"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -62,14 +63,19 @@ class Client:
         for name, value in fields.items():
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
         for name, (filename, content) in files.items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                         f"Content-Type: application/zip\r\n\r\n".encode() + content + b"\r\n")
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: application/zip\r\n\r\n".encode()
+                + content
+                + b"\r\n"
+            )
         parts.append(f"--{boundary}--\r\n".encode())
         return self.request("POST", path, b"".join(parts), f"multipart/form-data; boundary={boundary}")
 
-    def login(self, username: str, password: str) -> "Client":
-        answer = self.post("/api/v1/security/login",
-                           {"username": username, "password": password, "provider": "db", "refresh": False})
+    def login(self, username: str, password: str) -> Client:
+        answer = self.post(
+            "/api/v1/security/login", {"username": username, "password": password, "provider": "db", "refresh": False}
+        )
         self.token = answer["access_token"]
         # the CSRF token belongs to the session cookie this request sets
         self.csrf = self.get("/api/v1/security/csrf_token/")["result"]
@@ -100,8 +106,10 @@ class Client:
 
     def sql(self, database_id: int, sql: str, schema: str = "marts") -> dict:
         """Runs a statement in SQL Lab (synchronously) as the database's user; SupersetError when refused."""
-        return self.post("/api/v1/sqllab/execute/", {"database_id": database_id, "sql": sql, "schema": schema,
-                                                     "runAsync": False, "select_as_cta": False})
+        return self.post(
+            "/api/v1/sqllab/execute/",
+            {"database_id": database_id, "sql": sql, "schema": schema, "runAsync": False, "select_as_cta": False},
+        )
 
 
 def rison(value) -> str:
@@ -115,4 +123,3 @@ def rison(value) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     return "'" + str(value).replace("!", "!!").replace("'", "!'") + "'"
-

@@ -17,9 +17,19 @@ from pathlib import Path
 from . import ProvisionError
 from .rest import Client, SupersetError
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                  "--disable-dev-shm-usage", "--remote-debugging-port=0", "--remote-allow-origins=*"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--disable-dev-shm-usage",
+    "--remote-debugging-port=0",
+    "--remote-allow-origins=*",
+]
 
 
 # Runs in the dashboard page: what each chart holder shows (still loading, an error, or something drawn).
@@ -83,13 +93,15 @@ def session_cookie(base_url: str, username: str, password: str) -> str:
     client = Client(base_url)
     page = client.request("GET", "/login/", raw=True).decode("utf-8", "replace")
     found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
     form = {"username": username, "password": password}
     if found:
         form["csrf_token"] = found.group(1)
     try:
-        client.request("POST", "/login/", urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded",
-                       raw=True)
+        client.request(
+            "POST", "/login/", urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", raw=True
+        )
     except SupersetError as err:  # a redirect to a page that needs more than we send is fine: the cookie is set
         if err.status >= 500:
             raise
@@ -99,8 +111,9 @@ def session_cookie(base_url: str, username: str, password: str) -> str:
     return cookie
 
 
-def screenshots(base_url: str, username: str, password: str, slugs: list[str], out_dir: Path, width: int = 1600,
-                timeout: float = 90) -> dict[str, dict]:
+def screenshots(
+    base_url: str, username: str, password: str, slugs: list[str], out_dir: Path, width: int = 1600, timeout: float = 90
+) -> dict[str, dict]:
     """Opens each dashboard in one headless Chromium as a logged-in user, waits until every chart has finished
     loading and saves a PNG of the whole dashboard as <out_dir>/<slug>.png. Returns the probe's report per
     dashboard (charts drawn, errors, filters).
@@ -112,9 +125,11 @@ def screenshots(base_url: str, username: str, password: str, slugs: list[str], o
     cookie = session_cookie(base_url, username, password)
     profile = Path(tempfile.mkdtemp(prefix="kaohe-chromium-"))
     viewport = 2600  # taller than every dashboard: no resize (and redraw) before the picture
-    browser = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                                f"--window-size={width},{viewport}", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browser = subprocess.Popen(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{viewport}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
@@ -132,19 +147,32 @@ def screenshots(base_url: str, username: str, password: str, slugs: list[str], o
             tools.call("Network.setCookie", name="session", value=cookie, url=base_url + "/", httpOnly=True)
             tools.call("Page.enable")
             for slug in slugs:
-                tools.call("Emulation.setDeviceMetricsOverride", width=width, height=viewport, deviceScaleFactor=1,
-                           mobile=False)
+                tools.call(
+                    "Emulation.setDeviceMetricsOverride",
+                    width=width,
+                    height=viewport,
+                    deviceScaleFactor=1,
+                    mobile=False,
+                )
                 tools.call("Page.navigate", url=f"{base_url}/superset/dashboard/{slug}/?standalone=1")
                 time.sleep(0.5)  # let the previous page go before probing the new one
                 report = wait_for_charts(tools, timeout)
                 height = min(max(report.get("height", 0), 600), 8000)
                 if height > viewport:  # a taller dashboard: grow the page to it and let the charts redraw
-                    tools.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                               deviceScaleFactor=1, mobile=False)
+                    tools.call(
+                        "Emulation.setDeviceMetricsOverride",
+                        width=width,
+                        height=height,
+                        deviceScaleFactor=1,
+                        mobile=False,
+                    )
                     time.sleep(1.5)
                     report = wait_for_charts(tools, timeout)
-                shot = tools.call("Page.captureScreenshot", format="png",
-                                  clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
+                shot = tools.call(
+                    "Page.captureScreenshot",
+                    format="png",
+                    clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+                )
                 out = out_dir / f"{slug}.png"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_bytes(base64.b64decode(shot["data"]))
@@ -166,11 +194,13 @@ def wait_for_charts(tools: DevTools, timeout: float) -> dict:
         raw = tools.evaluate(PROBE)
         report = json.loads(raw) if raw else {}
         charts = report.get("charts", [])
-        if charts and not any(c["loading"] for c in charts) and all(
-                c["canvas"] or c["rows"] or c["big_number"] or c["error"] or c["empty"] for c in charts):
+        if (
+            charts
+            and not any(c["loading"] for c in charts)
+            and all(c["canvas"] or c["rows"] or c["big_number"] or c["error"] or c["empty"] for c in charts)
+        ):
             time.sleep(1.0)  # ECharts animates its first frame in
             return json.loads(tools.evaluate(PROBE))
         time.sleep(0.5)
     report["timed_out"] = True
     return report
-

@@ -31,11 +31,27 @@ FORMULA = "=cmd|' /C calc'!A0"  # must load verbatim, in a valid row's note
 
 # (kind, rule, variant) — interleaved by kind so that a kind's plants land on different days.
 _RECIPES = {
-    "indicator_progress": [("missing_value", ""), ("format", "date"), ("format", "number"), ("out_of_range", ""),
-                           ("future_date", ""), ("sender_mismatch", ""), ("unknown_indicator", ""), ("not_assigned", "")],
-    "bonus_penalty": [("duplicate_key", ""), ("unknown_dept", ""), ("unknown_cadre", ""), ("not_deduction", ""),
-                      ("head_event", ""), ("dept_mismatch", ""), ("out_of_range", ""), ("format", "code"),
-                      ("future_date", "")],
+    "indicator_progress": [
+        ("missing_value", ""),
+        ("format", "date"),
+        ("format", "number"),
+        ("out_of_range", ""),
+        ("future_date", ""),
+        ("sender_mismatch", ""),
+        ("unknown_indicator", ""),
+        ("not_assigned", ""),
+    ],
+    "bonus_penalty": [
+        ("duplicate_key", ""),
+        ("unknown_dept", ""),
+        ("unknown_cadre", ""),
+        ("not_deduction", ""),
+        ("head_event", ""),
+        ("dept_mismatch", ""),
+        ("out_of_range", ""),
+        ("format", "code"),
+        ("future_date", ""),
+    ],
     "demolition_ledger": [("unknown_value", ""), ("status_back", ""), ("group_change", ""), ("unknown_group", "")],
     "project_progress": [("unknown_project", ""), ("out_of_range", "")],
     "supervision": [("unknown_value", ""), ("missing_value", "")],
@@ -130,8 +146,12 @@ class Planter:
         dept = self._pick_dept(day, "indicator_progress", pool)
         a = rng.choice(d.reported(dept.code, day.year))
         before = day - timedelta(days=1)
-        row = {"dept_code": dept.code, "indicator_code": a.code, "as_of_date": before,
-               "cumulative_value": cumulative_value(a, before) if before.year == day.year else 0}
+        row = {
+            "dept_code": dept.code,
+            "indicator_code": a.code,
+            "as_of_date": before,
+            "cumulative_value": cumulative_value(a, before) if before.year == day.year else 0,
+        }
         if rule == "missing_value":
             row["cumulative_value"] = None
         elif rule == "format" and variant == "date":
@@ -146,14 +166,19 @@ class Planter:
         elif rule == "sender_mismatch":
             other = rng.choice([x for x in pool if x.code != dept.code])
             b = rng.choice(d.reported(other.code, day.year))
-            row.update(dept_code=other.code, indicator_code=b.code,
-                       cumulative_value=cumulative_value(b, before) if before.year == day.year else 0)
+            row.update(
+                dept_code=other.code,
+                indicator_code=b.code,
+                cumulative_value=cumulative_value(b, before) if before.year == day.year else 0,
+            )
         elif rule == "unknown_indicator":
             row.update(indicator_code=lib.UNKNOWN_INDICATOR, cumulative_value=10)
         elif rule == "not_assigned":
             assigned = d.assigned(dept.code, day.year)
-            row.update(indicator_code=rng.choice([i.code for i in lib.LIBRARY if i.reported and i.code not in assigned]),
-                       cumulative_value=10)
+            row.update(
+                indicator_code=rng.choice([i.code for i in lib.LIBRARY if i.reported and i.code not in assigned]),
+                cumulative_value=10,
+            )
         self._add(day, "indicator_progress", dept.code, rule, [row])
 
     def _project_progress(self, day: date, rule: str, variant: str) -> None:
@@ -162,19 +187,37 @@ class Planter:
         dept = self._pick_dept(day, "project_progress", pool)
         before = day - timedelta(days=1)
         if rule == "unknown_project":
-            row = {"project_id": d.unused("P"), "as_of_date": before, "cumulative_pct": 50.0, "cumulative_investment": 1000.0}
+            row = {
+                "project_id": d.unused("P"),
+                "as_of_date": before,
+                "cumulative_pct": 50.0,
+                "cumulative_investment": 1000.0,
+            }
         else:  # out_of_range: 120%
             p = self.rng.choice(d.projects_by_dept[(dept.code, day.year)])
-            row = {"project_id": p.id, "as_of_date": before, "cumulative_pct": 120,
-                   "cumulative_investment": project_state(p, before)[1] if before.year == day.year else 0}
+            row = {
+                "project_id": p.id,
+                "as_of_date": before,
+                "cumulative_pct": 120,
+                "cumulative_investment": project_state(p, before)[1] if before.year == day.year else 0,
+            }
         self._add(day, "project_progress", dept.code, rule, [row])
 
     def _bonus_penalty(self, day: date, rule: str, variant: str) -> None:
         d, rng = self.d, self.rng
         self.force_bonus.add(day)
         dept = rng.choice([x for x in d.depts if d.members_by_dept[x.code] and d.reported(x.code, day.year)])
-        row = {"event_id": self._event_id("BP", day), "dept_code": dept.code, "cadre_id": None, "indicator_code": None,
-               "occurred_on": day, "points": -1, "reason": "专项检查发现问题", "document_no": None, "withdrawn": None}
+        row = {
+            "event_id": self._event_id("BP", day),
+            "dept_code": dept.code,
+            "cadre_id": None,
+            "indicator_code": None,
+            "occurred_on": day,
+            "points": -1,
+            "reason": "专项检查发现问题",
+            "document_no": None,
+            "withdrawn": None,
+        }
         rows = [row]
         if rule == "duplicate_key":
             rows.append(dict(row, points=-2, reason="专项检查发现问题(重复报送)"))
@@ -200,9 +243,17 @@ class Planter:
     def _supervision(self, day: date, rule: str, variant: str) -> None:
         self.force_supervision.add(day)
         dept = self.rng.choice(self.d.depts)
-        row = {"event_id": self._event_id("SV", day), "event_type": "warning", "dept_code": dept.code,
-               "cadre_id": None, "occurred_on": day, "resolved_on": None, "subject": None,
-               "document_no": None, "withdrawn": None}
+        row = {
+            "event_id": self._event_id("SV", day),
+            "event_type": "warning",
+            "dept_code": dept.code,
+            "cadre_id": None,
+            "occurred_on": day,
+            "resolved_on": None,
+            "subject": None,
+            "document_no": None,
+            "withdrawn": None,
+        }
         if rule == "unknown_value":
             row["event_type"] = "criticism"
         else:  # missing_value
@@ -214,8 +265,13 @@ class Planter:
         if rule == "unknown_group":
             g0 = d.groups[0]
             sender = d.unused("G")
-            row = {"household_id": d.unused("H"), "zone_id": g0.zone_id, "group_id": sender,
-                   "status": "surveyed", "status_date": day}
+            row = {
+                "household_id": d.unused("H"),
+                "zone_id": g0.zone_id,
+                "group_id": sender,
+                "status": "surveyed",
+                "status_date": day,
+            }
             self._add(day, "demolition_ledger", sender, rule, [row])
             self.formats[(day, "demolition_ledger", sender)] = UTF8
             return
@@ -245,8 +301,10 @@ class Planter:
         depts = self.d.depts
         base = {"evaluator_group": "public", "target_type": "dept", "quarter": quarter, "score": 80.0}
         if rule == "duplicate_key":
-            rows = [dict(base, evaluator_id="PB99991", target_id=depts[0].code),
-                    dict(base, evaluator_id="PB99991", target_id=depts[0].code, score=85.0)]
+            rows = [
+                dict(base, evaluator_id="PB99991", target_id=depts[0].code),
+                dict(base, evaluator_id="PB99991", target_id=depts[0].code, score=85.0),
+            ]
         elif rule == "out_of_range":
             rows = [dict(base, evaluator_id="PB99992", target_id=depts[1].code, score=101)]
         else:
@@ -254,8 +312,12 @@ class Planter:
         self._add(day, "evaluations", None, rule, rows)
 
     def _commendations(self, day: date, rule: str, variant: str) -> None:
-        row = {"cadre_id": self.d.unused("C"), "quarter": quarter_label(day), "basis": "工作表现突出",
-               "document_no": None}
+        row = {
+            "cadre_id": self.d.unused("C"),
+            "quarter": quarter_label(day),
+            "basis": "工作表现突出",
+            "document_no": None,
+        }
         self._add(day, "commendations", None, rule, [row])
 
     # -- used by the day writer --------------------------------------------------------

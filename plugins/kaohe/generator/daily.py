@@ -10,12 +10,12 @@ from __future__ import annotations
 import calendar
 import math
 import random
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 from . import library as lib
 from . import names
-from .district import Assignment, District, Dept, Project
+from .district import Assignment, Dept, District, Project
 
 
 def quarter_bounds(day: date) -> tuple[date, date]:
@@ -60,8 +60,13 @@ def indicator_progress(d: District, dept: Dept, day: date) -> Iterator[dict]:
     rng = random.Random(f"{d.seed}:notes:{dept.code}:{day}")
     for a in d.reported(dept.code, day.year):
         note = rng.choice(names.NOTES) if rng.random() < 0.06 else None
-        yield {"dept_code": dept.code, "indicator_code": a.code, "as_of_date": day,
-               "cumulative_value": cumulative_value(a, day), "note": note}
+        yield {
+            "dept_code": dept.code,
+            "indicator_code": a.code,
+            "as_of_date": day,
+            "cumulative_value": cumulative_value(a, day),
+            "note": note,
+        }
 
 
 def reports_projects(day: date, first_day: date) -> bool:

@@ -72,12 +72,7 @@ class LedgerBook:
 
     def delivered(self, g: Group, day: date, first_day: bool) -> list[Event]:
         """Rows in the group's file for `day`; the first day carries the backlog."""
-        rows = [
-            e
-            for hh in self.households(g)
-            for e in hh
-            if (e.reported <= day if first_day else e.reported == day)
-        ]
+        rows = [e for hh in self.households(g) for e in hh if (e.reported <= day if first_day else e.reported == day)]
         rows.sort(key=lambda e: (e.status_date, e.household, RANK[e.status]))
         return rows
 

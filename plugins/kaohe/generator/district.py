@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import random
-from itertools import accumulate
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import accumulate
 
 from . import library as lib
 from . import names
@@ -224,7 +224,7 @@ def _cadres(rng: random.Random, d: District) -> None:
     sizes[-1] = max(8, sizes[-1] + total - sum(sizes))
     article = {base: person for person, base in names.ARTICLE_CADRES}
     number = 0
-    for dept, size in zip(d.depts, sizes):
+    for dept, size in zip(d.depts, sizes, strict=False):
         deputies = rng.randint(3, 5)
         members = []
         for k in range(size):
@@ -301,10 +301,10 @@ def _assignments(rng: random.Random, d: District, dept: Dept, year: int) -> list
     common_codes = list(common)
     common_total = 100 - key_total - ind_total - eval_w - party_total
     weights = (
-        list(zip(key, split_points(rng, key_total, len(key), 3)))
-        + list(zip(party, split_points(rng, party_total, len(party), 4) if party else []))
-        + list(zip(ind, split_points(rng, ind_total, len(ind))))
-        + list(zip(common_codes, split_points(rng, common_total, len(common_codes))))
+        list(zip(key, split_points(rng, key_total, len(key), 3), strict=False))
+        + list(zip(party, split_points(rng, party_total, len(party), 4) if party else [], strict=False))
+        + list(zip(ind, split_points(rng, ind_total, len(ind)), strict=False))
+        + list(zip(common_codes, split_points(rng, common_total, len(common_codes)), strict=False))
         + [(lib.EVALUATION.code, eval_w)]
     )
     growth = 1.1 ** (year - d.years[0])
@@ -342,7 +342,7 @@ def _plan(rng: random.Random) -> tuple[float, ...]:
 def _projects(rng: random.Random, d: District, year: int, k: int) -> None:
     s = d.scale
     leads = [x for x in d.depts if x.leads_projects]
-    named = {base: title for title, base in names.NAMED_PROJECTS}
+    {base: title for title, base in names.NAMED_PROJECTS}
     used_names: set[str] = set()
     by_base = {x.base_name: x for x in d.depts[: len(names.BASE_DEPARTMENTS)]}
     for j in range(s.projects_per_year):
@@ -353,11 +353,17 @@ def _projects(rng: random.Random, d: District, year: int, k: int) -> None:
         else:
             # Every leading department gets one project first, then at random.
             dept = leads[j % len(leads)] if j < len(leads) + len(names.NAMED_PROJECTS) else rng.choice(leads)
-            title = rng.choice(names.PROJECT_PLACES) + rng.choice(names.PROJECT_THINGS) + rng.choice(names.PROJECT_PHASES)
+            title = (
+                rng.choice(names.PROJECT_PLACES) + rng.choice(names.PROJECT_THINGS) + rng.choice(names.PROJECT_PHASES)
+            )
             for _ in range(10):
                 if title not in used_names:
                     break
-                title = rng.choice(names.PROJECT_PLACES) + rng.choice(names.PROJECT_THINGS) + rng.choice(names.PROJECT_PHASES)
+                title = (
+                    rng.choice(names.PROJECT_PLACES)
+                    + rng.choice(names.PROJECT_THINGS)
+                    + rng.choice(names.PROJECT_PHASES)
+                )
             else:
                 title += f"（{number}号）"  # large scales run out of combinations: number them, as plans do
         used_names.add(title)
@@ -366,8 +372,17 @@ def _projects(rng: random.Random, d: District, year: int, k: int) -> None:
         investment = round(math.exp(rng.uniform(math.log(800), math.log(150000))), 2)
         r = rng.random()
         pace = rng.uniform(0.6, 0.85) if r < 0.2 else rng.uniform(1.0, 1.15) if r > 0.85 else rng.uniform(0.92, 1.02)
-        p = Project(code("P", number, s.project_width), title, year, dept.code, cadre, investment, _plan(rng), pace,
-                    rng.uniform(0.9, 1.05))
+        p = Project(
+            code("P", number, s.project_width),
+            title,
+            year,
+            dept.code,
+            cadre,
+            investment,
+            _plan(rng),
+            pace,
+            rng.uniform(0.9, 1.05),
+        )
         d.projects.append(p)
         d.projects_by_dept.setdefault((dept.code, year), []).append(p)
 
@@ -421,8 +436,11 @@ def _roster_change(rng: random.Random, d: District) -> None:
     article = {n for n, _ in names.ARTICLE_CADRES}
 
     def free_staff(dept: Dept) -> list[str]:
-        return [c for c in d.members_by_dept[dept.code]
-                if d.cadre_by_id[c].role == "staff" and c not in busy and d.cadre_by_id[c].name not in article]
+        return [
+            c
+            for c in d.members_by_dept[dept.code]
+            if d.cadre_by_id[c].role == "staff" and c not in busy and d.cadre_by_id[c].name not in article
+        ]
 
     # Among the first 40 departments (the district itself at every scale), ones with staff to spare.
     pool = [x for x in d.depts[:40] if len(free_staff(x)) >= 2]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable
 
 from kaohe.contract import Contract, load_contract
 
@@ -31,8 +31,9 @@ class Output:
     written: dict[date, set] = field(default_factory=dict)
     injection: dict | None = None
 
-    def write(self, day: date, kind: str, sender: str | None, rows: Iterable[dict],
-              fmt: FileFormat | None = None) -> bool:
+    def write(
+        self, day: date, kind: str, sender: str | None, rows: Iterable[dict], fmt: FileFormat | None = None
+    ) -> bool:
         """Write one file; nothing at all if there are no rows (never a header-only file)."""
         fmt = fmt or KIND_FORMATS[kind]
         plants = self.planter.plants_for(day, kind, sender) if self.planter else []
@@ -75,8 +76,9 @@ def business_dates(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def generate(landing: Path, start: date, end: date, seed: int = 7, bad_rows: bool = False,
-             scale: str = "district") -> dict:
+def generate(
+    landing: Path, start: date, end: date, seed: int = 7, bad_rows: bool = False, scale: str = "district"
+) -> dict:
     """Write a sample landing tree for every business date from start to end inclusive.
 
     Returns a summary: files and rows written per kind, planted bad rows and files,
@@ -91,8 +93,9 @@ def generate(landing: Path, start: date, end: date, seed: int = 7, bad_rows: boo
     change_date = dates[len(dates) // 2] if len(dates) >= 30 else None
     book = LedgerBook(d)
     planter = Planter(d, dates, book) if bad_rows else None
-    plan = office.plan_office(d, dates, planter.force_bonus if planter else set(),
-                              planter.force_supervision if planter else set())
+    plan = office.plan_office(
+        d, dates, planter.force_bonus if planter else set(), planter.force_supervision if planter else set()
+    )
     out = Output(landing, load_contract(), planter)
     for day in dates:
         _write_day(out, d, day, dates, change_date, book, plan)
@@ -113,9 +116,15 @@ def generate(landing: Path, start: date, end: date, seed: int = 7, bad_rows: boo
         "formula_injection": out.injection,
         "notable_events": _notable(plan),
         "roster_change": (
-            {"business_date": change_date.isoformat(), "transferred": rc.transferred, "from_dept": rc.from_dept,
-             "to_dept": rc.to_dept, "deactivated": rc.deactivated}
-            if change_date and rc else None
+            {
+                "business_date": change_date.isoformat(),
+                "transferred": rc.transferred,
+                "from_dept": rc.from_dept,
+                "to_dept": rc.to_dept,
+                "deactivated": rc.deactivated,
+            }
+            if change_date and rc
+            else None
         ),
     }
 
@@ -123,8 +132,15 @@ def generate(landing: Path, start: date, end: date, seed: int = 7, bad_rows: boo
 def _notable(plan: office.OfficePlan) -> dict:
     """The events the assessment rules single out, so tests downstream can find them."""
     n = plan.notable
-    brief = lambda e: {"event_id": e.event_id, "dept_code": e.dept_code, "cadre_id": e.cadre_id,  # noqa: E731
-                       "occurred_on": e.occurred_on.isoformat()}
+
+    def brief(e):
+        return {
+            "event_id": e.event_id,
+            "dept_code": e.dept_code,
+            "cadre_id": e.cadre_id,
+            "occurred_on": e.occurred_on.isoformat(),
+        }
+
     return {
         "sanctions": [brief(e) for e in n.get("sanctions", [])],
         "double_warning": [brief(e) for e in n.get("double_warning", [])],
@@ -133,8 +149,15 @@ def _notable(plan: office.OfficePlan) -> dict:
     }
 
 
-def _write_day(out: Output, d: District, day: date, dates: list[date], change_date: date | None,
-               book: LedgerBook, plan: office.OfficePlan) -> None:
+def _write_day(
+    out: Output,
+    d: District,
+    day: date,
+    dates: list[date],
+    change_date: date | None,
+    book: LedgerBook,
+    plan: office.OfficePlan,
+) -> None:
     first = day == dates[0]
     planter = out.planter
 
@@ -146,8 +169,7 @@ def _write_day(out: Output, d: District, day: date, dates: list[date], change_da
         out.write(day, "cadres", None, reference.cadres(d.roster(day, change_date)))
     if planter and planter.weights and planter.weights[0] == day:
         _, dept, year = planter.weights
-        rows = (dict(row, _rule="weights_sum") if hit else row
-                for row, hit in reference.assignments(d, (dept, year)))
+        rows = (dict(row, _rule="weights_sum") if hit else row for row, hit in reference.assignments(d, (dept, year)))
         out.write(day, "indicator_assignments", None, rows)
 
     # Senders that must send today because a bad row (or the formula note) is planted in their file.
@@ -159,8 +181,9 @@ def _write_day(out: Output, d: District, day: date, dates: list[date], change_da
     must = forced("indicator_progress") | injected
     for dept in d.depts:
         if dept.code in must or not daily.skips(d, dept, day):
-            out.write(day, "indicator_progress", dept.code, daily.indicator_progress(d, dept, day),
-                      dept_format(dept.index))
+            out.write(
+                day, "indicator_progress", dept.code, daily.indicator_progress(d, dept, day), dept_format(dept.index)
+            )
 
     must = forced("project_progress")
     reporting = daily.reports_projects(day, dates[0])
@@ -169,8 +192,16 @@ def _write_day(out: Output, d: District, day: date, dates: list[date], change_da
             out.write(day, "project_progress", dept.code, daily.project_progress(d, dept, day), dept_format(dept.index))
 
     for g in d.groups:
-        rows = ({"household_id": e.household, "zone_id": g.zone_id, "group_id": g.id, "status": e.status,
-                 "status_date": e.status_date} for e in book.delivered(g, day, first))
+        rows = (
+            {
+                "household_id": e.household,
+                "zone_id": g.zone_id,
+                "group_id": g.id,
+                "status": e.status,
+                "status_date": e.status_date,
+            }
+            for e in book.delivered(g, day, first)
+        )
         out.write(day, "demolition_ledger", g.id, rows, group_format(g.index))
 
     out.write(day, "bonus_penalty", None, (e.row() for e in plan.bonus.get(day, ())))

@@ -117,7 +117,9 @@ def _common() -> tuple[Indicator, ...]:
     for g, (level1, rows) in enumerate(_COMMON.items(), start=1):
         for i, (name, unit, base) in enumerate(rows, start=1):
             if base:
-                items.append(Indicator(f"G{g}-{i:02d}", name, "common", level1, name, "ratio", "submission", unit, base))
+                items.append(
+                    Indicator(f"G{g}-{i:02d}", name, "common", level1, name, "ratio", "submission", unit, base)
+                )
             else:
                 items.append(Indicator(f"G{g}-{i:02d}", name, "common", level1, name, "deduction", "submission", "分"))
     return tuple(items)

@@ -10,9 +10,9 @@ delivered earlier.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Iterator
 
 from . import library as lib
 from . import names
@@ -70,8 +70,16 @@ def _doc(rng: random.Random, issuer: str, year: int) -> str:
 
 def _free_event(rng: random.Random, d: District, day: date, start: date) -> BonusPenalty:
     reason, points = rng.choice(names.FREE_REASONS)
-    return BonusPenalty("", rng.choice(d.depts).code, None, None, _occurred(rng, day, start), points, reason,
-                        _doc(rng, "安高考办发", day.year))
+    return BonusPenalty(
+        "",
+        rng.choice(d.depts).code,
+        None,
+        None,
+        _occurred(rng, day, start),
+        points,
+        reason,
+        _doc(rng, "安高考办发", day.year),
+    )
 
 
 def _subject(rng: random.Random, d: District, dept: str, day: date) -> str | None:
@@ -87,8 +95,9 @@ def _staff(rng: random.Random, d: District, dept: str) -> str | None:
     return rng.choice(members) if members else None
 
 
-def plan_office(d: District, dates: list[date], force_bonus: set[date] = frozenset(),
-                force_supervision: set[date] = frozenset()) -> OfficePlan:
+def plan_office(
+    d: District, dates: list[date], force_bonus: set[date] = frozenset(), force_supervision: set[date] = frozenset()
+) -> OfficePlan:
     """`force_*`: days the office must send that kind (a bad row is planted there)."""
     start, end = dates[0], dates[-1]
     rng = random.Random(f"{d.seed}:office:{start}:{end}")
@@ -138,8 +147,17 @@ def _forced(d: District, start: date, bonus, sup, force_bonus, force_supervision
             rng = random.Random(f"{d.seed}:forced-sv:{day}")
             dept = rng.choice(d.depts)
             last[("SV", day.year)] = n = last.get(("SV", day.year), 0) + 1
-            sup[day] = [Supervision(f"SV{day.year}-{n:04d}", "warning", dept.code, None, _occurred(rng, day, start),
-                                    subject=_subject(rng, d, dept.code, day), document_no=_doc(rng, "安高考办督字", day.year))]
+            sup[day] = [
+                Supervision(
+                    f"SV{day.year}-{n:04d}",
+                    "warning",
+                    dept.code,
+                    None,
+                    _occurred(rng, day, start),
+                    subject=_subject(rng, d, dept.code, day),
+                    document_no=_doc(rng, "安高考办督字", day.year),
+                )
+            ]
 
 
 def _bonus_event(rng: random.Random, d: District, day: date, start: date) -> BonusPenalty:
@@ -151,14 +169,30 @@ def _bonus_event(rng: random.Random, d: District, day: date, start: date) -> Bon
         codes = [a.code for a in d.assignments[(dept.code, when.year)] if lib.BY_CODE[a.code].scoring == "deduction"]
         if codes:
             points = rng.choice((-0.5, -1, -1, -1.5, -2))
-            return BonusPenalty("", dept.code, None, rng.choice(codes), when, points,
-                                rng.choice(names.DEDUCTION_REASONS), _doc(rng, "安高考办发", day.year))
+            return BonusPenalty(
+                "",
+                dept.code,
+                None,
+                rng.choice(codes),
+                when,
+                points,
+                rng.choice(names.DEDUCTION_REASONS),
+                _doc(rng, "安高考办发", day.year),
+            )
     if r < 0.8:
         cadre = _staff(rng, d, dept.code)
         if cadre:
             reason, points = rng.choice(names.CADRE_REASONS)
-            return BonusPenalty("", dept.code, cadre, None, when, points, reason,
-                                _doc(rng, "安高考办发", day.year) if rng.random() < 0.6 else None)
+            return BonusPenalty(
+                "",
+                dept.code,
+                cadre,
+                None,
+                when,
+                points,
+                reason,
+                _doc(rng, "安高考办发", day.year) if rng.random() < 0.6 else None,
+            )
     return _free_event(rng, d, day, start)
 
 
@@ -179,7 +213,9 @@ def _supervision_event(rng, d: District, day: date, start: date, named: dict[str
     if resolved and resolved > day:
         resolved = None
     issuer = "安高纪工委发" if kind == "org_handling" else "安高考办督字"
-    return Supervision("", kind, dept.code, cadre, when, resolved, _subject(rng, d, dept.code, day), _doc(rng, issuer, day.year))
+    return Supervision(
+        "", kind, dept.code, cadre, when, resolved, _subject(rng, d, dept.code, day), _doc(rng, issuer, day.year)
+    )
 
 
 def _quarters(dates: list[date]) -> dict[str, list[date]]:
@@ -194,14 +230,15 @@ def _sanctions(rng, d: District, dates, sup, notable) -> None:
     (记过处分), which caps the department at 良好 and the cadre at D."""
     agri = [x for x in d.depts if x.cls == "agri"]
     made = []
-    for k, (quarter, days) in enumerate(_quarters(dates).items()):
+    for k, (_quarter, days) in enumerate(_quarters(dates).items()):
         for j in range(max(1, len(d.depts) // 40)):
             dept = agri[(k + j * 7) % len(agri)]
             cadre = _staff(rng, d, dept.code)
             occurred = days[len(days) // 3]
             delivered = min(dates[-1], occurred + timedelta(days=rng.randint(0, 3)))
-            e = Supervision("", "sanction", dept.code, cadre, occurred, None, None,
-                            _doc(rng, "安高纪工委发", occurred.year))
+            e = Supervision(
+                "", "sanction", dept.code, cadre, occurred, None, None, _doc(rng, "安高纪工委发", occurred.year)
+            )
             sup.setdefault(delivered, []).append(e)
             made.append(e)
     notable["sanctions"] = made
@@ -219,8 +256,16 @@ def _double_warning(rng, d: District, dates, sup, notable, named) -> None:
     taken.add(cadre)
     pair = []
     for day in (first, second):
-        e = Supervision("", "warning", dept.code, cadre, day, None, _subject(rng, d, dept.code, day),
-                        _doc(rng, "安高考办督字", day.year))
+        e = Supervision(
+            "",
+            "warning",
+            dept.code,
+            cadre,
+            day,
+            None,
+            _subject(rng, d, dept.code, day),
+            _doc(rng, "安高考办督字", day.year),
+        )
         sup.setdefault(day, []).append(e)
         pair.append(e)
     notable["double_warning"] = pair
@@ -249,14 +294,23 @@ def _redeliveries(rng, d: District, dates, bonus, sup, notable) -> None:
             withdrawn = replace(e, withdrawn=True)
             bonus.setdefault(again, []).append(withdrawn)
         elif rng.random() < 0.08:
-            fix = replace(e, points=e.points * 2 if e.points != 0 else -1,
-                          reason=(e.reason or "") + "(更正)", document_no=e.document_no or _doc(rng, "安高考办发", day.year))
+            fix = replace(
+                e,
+                points=e.points * 2 if e.points != 0 else -1,
+                reason=(e.reason or "") + "(更正)",
+                document_no=e.document_no or _doc(rng, "安高考办发", day.year),
+            )
             bonus.setdefault(again, []).append(fix)
             corrected.append(fix)
     for day in sorted(sup):
         for e in list(sup[day]):
             again = day + timedelta(days=rng.randint(5, 20))
-            if e.resolved_on is None and e.event_type in ("warning", "interview") and again <= end and rng.random() < 0.3:
+            if (
+                e.resolved_on is None
+                and e.event_type in ("warning", "interview")
+                and again <= end
+                and rng.random() < 0.3
+            ):
                 fix = replace(e, resolved_on=again - timedelta(days=rng.randint(0, 3)))
                 sup.setdefault(again, []).append(fix)
                 corrected.append(fix)
@@ -312,8 +366,14 @@ def _score(rng: random.Random, base: float) -> float:
 
 
 def _eval(group: str, evaluator: str, target_type: str, target: str, quarter: str, score: float) -> dict:
-    return {"evaluator_group": group, "evaluator_id": evaluator, "target_type": target_type,
-            "target_id": target, "quarter": quarter, "score": score}
+    return {
+        "evaluator_group": group,
+        "evaluator_id": evaluator,
+        "target_type": target_type,
+        "target_id": target,
+        "quarter": quarter,
+        "score": score,
+    }
 
 
 def commendations(d: District, day: date, roster: list[Cadre]) -> Iterator[dict]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 from . import demolition
 from . import library as lib
@@ -19,14 +19,28 @@ def departments(d: District) -> Iterator[Row]:
 
 def cadres(roster: list[Cadre]) -> Iterator[Row]:
     for c in roster:
-        yield {"cadre_id": c.id, "name": c.name, "dept_code": c.dept, "role": c.role,
-               "quarterly_base_pay": c.pay, "active": c.active}
+        yield {
+            "cadre_id": c.id,
+            "name": c.name,
+            "dept_code": c.dept,
+            "role": c.role,
+            "quarterly_base_pay": c.pay,
+            "active": c.active,
+        }
 
 
 def indicators(d: District) -> Iterator[Row]:
     for i in lib.LIBRARY:
-        yield {"indicator_code": i.code, "name": i.name, "category": i.category, "level1": i.level1,
-               "level2": i.level2, "scoring": i.scoring, "source": i.source, "unit": i.unit}
+        yield {
+            "indicator_code": i.code,
+            "name": i.name,
+            "category": i.category,
+            "level1": i.level1,
+            "level2": i.level2,
+            "scoring": i.scoring,
+            "source": i.source,
+            "unit": i.unit,
+        }
 
 
 def assignments(d: District, tamper: tuple[str, int] | None = None) -> Iterator[tuple[Row, bool]]:
@@ -39,14 +53,20 @@ def assignments(d: District, tamper: tuple[str, int] | None = None) -> Iterator[
                 weight = a.weight - 1 if hit and a.code == lib.EVALUATION.code else a.weight
                 row = {"year": year, "dept_code": a.dept, "indicator_code": a.code, "weight": weight}
                 if a.targets:
-                    row.update(zip(("q1_target", "q2_target", "q3_target", "q4_target"), a.targets))
+                    row.update(zip(("q1_target", "q2_target", "q3_target", "q4_target"), a.targets, strict=False))
                 yield row, hit
 
 
 def projects(d: District) -> Iterator[Row]:
     for p in d.projects:
-        yield {"project_id": p.id, "name": p.name, "year": p.year, "lead_dept_code": p.dept,
-               "lead_cadre_id": p.cadre, "planned_investment": p.investment}
+        yield {
+            "project_id": p.id,
+            "name": p.name,
+            "year": p.year,
+            "lead_dept_code": p.dept,
+            "lead_cadre_id": p.cadre,
+            "planned_investment": p.investment,
+        }
 
 
 def milestones(d: District) -> Iterator[Row]:
@@ -57,8 +77,13 @@ def milestones(d: District) -> Iterator[Row]:
 
 def groups(d: District) -> Iterator[Row]:
     for g in d.groups:
-        yield {"group_id": g.id, "zone_id": g.zone_id, "zone_name": g.zone_name,
-               "leader_cadre_id": g.leader, "dept_code": g.dept}
+        yield {
+            "group_id": g.id,
+            "zone_id": g.zone_id,
+            "zone_name": g.zone_name,
+            "leader_cadre_id": g.leader,
+            "dept_code": g.dept,
+        }
 
 
 def members(d: District) -> Iterator[Row]:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
@@ -50,16 +51,35 @@ UTF8_LOWER = FileFormat(lower_codes=True, headers="en_upper")
 BOM = FileFormat(encoding="utf-8-sig")
 BOM_ZH = FileFormat(encoding="utf-8-sig", headers="zh", labels="zh", bools="zh")
 GBK = FileFormat(encoding="gbk", headers="zh", labels="zh", dates="slash", bools="zh")
-GBK_EXTRA = FileFormat(encoding="gbk", headers="zh", labels="zh", dates="slash", bools="zh",
-                       omit_optional=True, extra_column=("填报人", "综合股"))
+GBK_EXTRA = FileFormat(
+    encoding="gbk",
+    headers="zh",
+    labels="zh",
+    dates="slash",
+    bools="zh",
+    omit_optional=True,
+    extra_column=("填报人", "综合股"),
+)
 XLSX = FileFormat(ext="xlsx")
 DROPPABLE_OPTIONAL = {"note", "reason", "document_no", "basis", "subject"}
 XLSX_ZH = FileFormat(ext="xlsx", headers="zh", labels="zh", bools="zh")
 XLSX_ZH_LEAN = FileFormat(ext="xlsx", headers="zh", labels="zh", bools="zh", omit_optional=True)
 
 # Department n (0-based index mod 40) always sends the same way, like a real clerk.
-_DEPT_FORMATS = {3: GBK, 12: GBK_EXTRA, 21: GBK, 30: GBK, 8: XLSX, 26: XLSX_ZH_LEAN, 5: BOM, 17: BOM,
-                 35: BOM_ZH, 10: UTF8_SLASH, 33: UTF8_SLASH, 14: UTF8_LOWER}
+_DEPT_FORMATS = {
+    3: GBK,
+    12: GBK_EXTRA,
+    21: GBK,
+    30: GBK,
+    8: XLSX,
+    26: XLSX_ZH_LEAN,
+    5: BOM,
+    17: BOM,
+    35: BOM_ZH,
+    10: UTF8_SLASH,
+    33: UTF8_SLASH,
+    14: UTF8_LOWER,
+}
 _GROUP_FORMATS = {3: GBK, 12: GBK, 8: XLSX_ZH, 16: BOM}
 
 
@@ -139,8 +159,9 @@ class TableWriter:
         self.path, self.kind, self.fmt = path, kind, fmt
         # Only free-text optional columns may be left out: leaving out one that
         # carries data (indicators.source, an event's cadre_id) changes its meaning.
-        self.columns = [c for c in kind.columns
-                        if not (fmt.omit_optional and c.optional and c.name in DROPPABLE_OPTIONAL)]
+        self.columns = [
+            c for c in kind.columns if not (fmt.omit_optional and c.optional and c.name in DROPPABLE_OPTIONAL)
+        ]
         self._render = [(c.name, _formatter(c, fmt, contract)) for c in self.columns]
         header = [_header(c, fmt) for c in self.columns]
         if fmt.extra_column:
@@ -171,7 +192,7 @@ class TableWriter:
         else:
             save_xlsx(self._wb, self.path)
 
-    def __enter__(self) -> "TableWriter":
+    def __enter__(self) -> TableWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -65,7 +65,7 @@ def _load_plain_batch(conn, batch: list[tuple[LandingFile, PlainHeader]]) -> lis
         load_ids = begin_loads(conn, [(lf, lf.checksum()) for lf, _ in batch])
         loaded: dict[int, tuple[LandingFile, PlainHeader, int]] = {}
         by_columns: dict[tuple[str, tuple[str, ...]], list] = {}
-        for (lf, header), load_id in zip(batch, load_ids):
+        for (lf, header), load_id in zip(batch, load_ids, strict=False):
             if load_id is None:
                 outcomes.append(FileOutcome(lf.name, lf.kind, lf.sender, "unchanged"))
             else:
@@ -76,13 +76,15 @@ def _load_plain_batch(conn, batch: list[tuple[LandingFile, PlainHeader]]) -> lis
                     loaded[load_id] = (lf, header, stream_plain(copy, lf.path, header, load_id))
         if loaded:
             record_reads(conn, {load_id: (rows, header.encoding) for load_id, (_, header, rows) in loaded.items()})
-    outcomes += [FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, rows)
-                 for load_id, (lf, _, rows) in loaded.items()]
+    outcomes += [
+        FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, rows) for load_id, (lf, _, rows) in loaded.items()
+    ]
     return outcomes
 
 
-def load_date(landing_root: Path, business_date: date, url: str | None = None, on_file=None,
-              fast_path: bool = True) -> list[FileOutcome]:
+def load_date(
+    landing_root: Path, business_date: date, url: str | None = None, on_file=None, fast_path: bool = True
+) -> list[FileOutcome]:
     """Load every file of one business date; returns one outcome per file.
 
     Plain CSV files (most of a day) are loaded together, in batches of up to BATCH_BYTES; everything else,
@@ -148,8 +150,9 @@ def _analyze_grown(conn, outcomes: list[FileOutcome]) -> None:
     for kind, added in rows.items():
         # the new pages into the BRIN index now (unsummarised pages match every lookup)
         conn.execute("select brin_summarize_new_values(%s::regclass)", (f"raw.{kind}_load_brin",))
-        estimate = conn.execute("select greatest(reltuples, 0) from pg_class where oid = %s::regclass",
-                                (f"raw.{kind}",)).fetchone()[0]
+        estimate = conn.execute(
+            "select greatest(reltuples, 0) from pg_class where oid = %s::regclass", (f"raw.{kind}",)
+        ).fetchone()[0]
         if added >= 1000 and added > 0.2 * estimate:
             conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(kind)))
     if sum(o.status == "pending" for o in outcomes) >= 500:

@@ -35,7 +35,9 @@ _FAULT_BYTES = bytes(range(256)).translate(None, b'"\t\x0b\x0c\x1c\x1d\x1e\x1f')
 # Python's other str.strip() whitespace, in UTF-8 (anywhere in a block sends it to the line-by-line check)
 _UNICODE_LEADS = bytes(range(256)).translate(None, b"\xc2\xe1\xe2\xe3")  # all bytes but their first bytes
 _UNICODE_SPACE = re.compile(rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80")
-_WS = rb"(?:[\t\x0b\x0c\x1c-\x1f ]|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80)"
+_WS = (
+    rb"(?:[\t\x0b\x0c\x1c-\x1f ]|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80)"
+)
 # The exact per-line test: a quote, whitespace at a field's edge, a line of nothing but separators.
 _SUSPICIOUS_LINE = re.compile(rb'"|(?:^|,)' + _WS + rb"|" + _WS + rb"(?:,|$)|^,*$")
 _BLOCK = 1 << 20
@@ -70,7 +72,7 @@ def plain_header(path: Path, contract: Contract, kind: str) -> PlainHeader:
             encoding = detect_encoding(path)
         except FileRejected:
             raise NotPlain from None
-    header_bytes = head[:head.index(b"\n") + 1]
+    header_bytes = head[: head.index(b"\n") + 1]
     try:
         header = next(csv.reader([header_bytes.decode(encoding)], strict=True))
         targets, _ = map_header(header, contract, kind)

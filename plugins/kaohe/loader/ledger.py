@@ -46,9 +46,12 @@ def begin_loads(conn, files: list[tuple[LandingFile, str]], newest: bool = True)
     committed before the locks were granted.
     """
     labels = [key_label(lf) for lf, _ in files]
-    keys = [f"{lf.business_date}|{label}|{lf.sender}" for (lf, _), label in zip(files, labels)]
-    conn.execute("select count(pg_advisory_xact_lock(h)) from (select hashtext(k) as h from unnest(%s::text[]) k"
-                 " order by 1) locks", (keys,))
+    keys = [f"{lf.business_date}|{label}|{lf.sender}" for (lf, _), label in zip(files, labels, strict=False)]
+    conn.execute(
+        "select count(pg_advisory_xact_lock(h)) from (select hashtext(k) as h from unnest(%s::text[]) k"
+        " order by 1) locks",
+        (keys,),
+    )
     same_key = "f.business_date = u.business_date and f.kind = u.kind and f.sender = u.sender"
     rows = conn.execute(
         "insert into quarantine.file_loads (business_date, kind, sender, file, checksum, status)"
@@ -62,8 +65,14 @@ def begin_loads(conn, files: list[tuple[LandingFile, str]], newest: bool = True)
         f"                    exists (select from quarantine.file_loads f where {same_key} and f.checksum = u.checksum))"
         " end"
         " returning load_id, file",
-        ([lf.business_date for lf, _ in files], labels, [lf.sender for lf, _ in files],
-         [lf.name for lf, _ in files], [checksum for _, checksum in files], newest),
+        (
+            [lf.business_date for lf, _ in files],
+            labels,
+            [lf.sender for lf, _ in files],
+            [lf.name for lf, _ in files],
+            [checksum for _, checksum in files],
+            newest,
+        ),
     ).fetchall()
     by_file = {file: load_id for load_id, file in rows}
     return [by_file.get(lf.name) for lf, _ in files]

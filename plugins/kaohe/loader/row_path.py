@@ -26,8 +26,9 @@ def copy_rows(conn, lf: LandingFile, contract: Contract, load_id: int) -> tuple[
     return rows_read, opened.encoding
 
 
-def _write_rows(conn, load_id: int, opened: OpenedFile, columns: list[str],
-                kind: str) -> tuple[int, list[tuple[int, str]]]:
+def _write_rows(
+    conn, load_id: int, opened: OpenedFile, columns: list[str], kind: str
+) -> tuple[int, list[tuple[int, str]]]:
     copy_sql = sql.SQL("copy raw.{} ({}) from stdin").format(
         sql.Identifier(kind),
         sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", "_row_number", *columns, "_extra"]),
@@ -38,8 +39,12 @@ def _write_rows(conn, load_id: int, opened: OpenedFile, columns: list[str],
         for row in opened.rows:
             values = row.values
             copy.write_row(
-                (load_id, row.number, *[values.get(c) for c in columns],
-                 json.dumps(row.extra, ensure_ascii=False) if row.extra else None)
+                (
+                    load_id,
+                    row.number,
+                    *[values.get(c) for c in columns],
+                    json.dumps(row.extra, ensure_ascii=False) if row.extra else None,
+                )
             )
             if row.problem:
                 broken.append((row.number, row.problem))
@@ -58,9 +63,17 @@ def _quarantine_broken(conn, load_id: int, lf: LandingFile, broken: list[tuple[i
             " from raw.{} r join unnest(%s::int[], %s::text[], %s::text[]) b (row_number, rule, message)"
             " on b.row_number = r._row_number where r._load_id = %s"
         ).format(sql.Identifier(lf.kind)),
-        (load_id, lf.business_date, lf.kind, lf.name,
-         [number for number, _ in broken],
-         [problem.split(":", 1)[0] for _, problem in broken],
-         [f"Row {number}: {problem.split(':', 1)[1].strip()}. Fix the row and send the file again." for number, problem in broken],
-         load_id),
+        (
+            load_id,
+            lf.business_date,
+            lf.kind,
+            lf.name,
+            [number for number, _ in broken],
+            [problem.split(":", 1)[0] for _, problem in broken],
+            [
+                f"Row {number}: {problem.split(':', 1)[1].strip()}. Fix the row and send the file again."
+                for number, problem in broken
+            ],
+            load_id,
+        ),
     )

@@ -121,8 +121,9 @@ def write_page(business_date: date, result_identifier, validation_result, suite,
     store.set(SiteSectionIdentifier(site_section_name="validations", resource_identifier=result_identifier), page)
     if not (site / _suite_page(suite.name)).exists():
         rendered = view.render(ExpectationSuitePageRenderer().render(suite), show_how_to_buttons=False)
-        key = SiteSectionIdentifier(site_section_name="expectations",
-                                    resource_identifier=ExpectationSuiteIdentifier(name=suite.name))
+        key = SiteSectionIdentifier(
+            site_section_name="expectations", resource_identifier=ExpectationSuiteIdentifier(name=suite.name)
+        )
         store.set(key, rendered)
     _ensure_static(site)
     run_name, run_time_key = result_identifier.run_id.to_tuple()
@@ -130,8 +131,10 @@ def write_page(business_date: date, result_identifier, validation_result, suite,
         "suite": suite.name,
         "run_name": run_name,
         "run_time": result_identifier.run_id.run_time.isoformat(),
-        "page": "/".join(["validations", *suite.name.split("."), run_name, run_time_key,
-                          result_identifier.batch_identifier]) + ".html",
+        "page": "/".join(
+            ["validations", *suite.name.split("."), run_name, run_time_key, result_identifier.batch_identifier]
+        )
+        + ".html",
         "batch_identifier": result_identifier.batch_identifier,
         "success": bool(validation_result.success),
         "statistics": dict(validation_result.statistics),
@@ -161,7 +164,6 @@ def _write_site_index(store, business_date: date, entries: list[dict]) -> None:
     from collections import OrderedDict
 
     from dateutil.parser import parse
-
     from great_expectations.render.renderer.site_index_page_renderer import SiteIndexPageRenderer
 
     links = OrderedDict(site_name=f"Kaohe — {business_date.isoformat()}")
@@ -194,8 +196,10 @@ def _write_dates_index(root: Path) -> None:
     with _locked(root):
         dates = sorted((p.name for p in root.iterdir() if (p / MANIFEST).exists()), reverse=True)
         items = "\n".join(f'<li><a href="{html.escape(d)}/index.html">{html.escape(d)}</a></li>' for d in dates)
-        page = ("<!doctype html><meta charset='utf-8'><title>Kaohe — Data Docs</title>"
-                "<h1>Kaohe — GX Data Docs by business date</h1>\n<ul>\n" + items + "\n</ul>\n")
+        page = (
+            "<!doctype html><meta charset='utf-8'><title>Kaohe — Data Docs</title>"
+            "<h1>Kaohe — GX Data Docs by business date</h1>\n<ul>\n" + items + "\n</ul>\n"
+        )
         tmp = root / "index.html.tmp"
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, root / "index.html")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from kaohe.contract import load_contract
 from kaohe.settings import project_root
@@ -33,7 +32,9 @@ def suite_documents() -> dict[str, str]:
     for kind in contract.kinds:
         for stage in STAGES:
             suite = build_suite(contract, kind, stage)
-            docs[f"{kind}.{stage}.json"] = json.dumps(_strip_ids(suite.to_json_dict()), ensure_ascii=False, indent=2) + "\n"
+            docs[f"{kind}.{stage}.json"] = (
+                json.dumps(_strip_ids(suite.to_json_dict()), ensure_ascii=False, indent=2) + "\n"
+            )
     return docs
 
 

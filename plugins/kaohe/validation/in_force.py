@@ -13,16 +13,22 @@ PARTITION_FALLBACK = {
 def _in_force_sql(kind: str, day_sql: str) -> str:
     """The rows of a reference kind in force on a day (the latest snapshot on or
     before it; a day before the first snapshot is judged by the first)."""
-    day = (f"greatest({day_sql}, (select min(f.business_date) from quarantine.file_loads f "
-           f"where f.kind = '{kind}' and f.status = 'loaded'))")
-    latest = (f"(select max(f.business_date) from quarantine.file_loads f where f.kind = '{kind}' "
-              f"and f.status = 'loaded' and f.business_date <= {day})")
+    day = (
+        f"greatest({day_sql}, (select min(f.business_date) from quarantine.file_loads f "
+        f"where f.kind = '{kind}' and f.status = 'loaded'))"
+    )
+    latest = (
+        f"(select max(f.business_date) from quarantine.file_loads f where f.kind = '{kind}' "
+        f"and f.status = 'loaded' and f.business_date <= {day})"
+    )
     if kind not in PARTITION_FALLBACK:
         return f"(select v.* from ingest.valid_{kind} v where v._business_date = {latest})"
     columns, rule = PARTITION_FALLBACK[kind]
     partition = ", ".join(f"v.{c}" for c in columns)
     raw_match = " and ".join(
-        f"ingest.to_num(q.raw->>'{c}')::int = x.{c}" if c == "year" else f"upper(q.raw->>'{c}') = x.{c}" for c in columns)
+        f"ingest.to_num(q.raw->>'{c}')::int = x.{c}" if c == "year" else f"upper(q.raw->>'{c}') = x.{c}"
+        for c in columns
+    )
     # Set-based (a window per partition, the day computed once) so that PostgreSQL
     # can hash-join it: a correlated form costs one scan of the roster per row.
     return (

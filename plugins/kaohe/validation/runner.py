@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 
 from psycopg import sql
@@ -64,7 +64,6 @@ def _gx():
     other's great_expectations.yml. The results live on as Data Docs pages.
     """
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -134,8 +133,7 @@ def _checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str, 
     return checkpoint, suite
 
 
-def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str, specs: list,
-                    business_date: date):
+def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: str, specs: list, business_date: date):
     """Run the kind's suite of the stage over the batch view; returns (validation result, Data Docs entry)."""
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -145,7 +143,7 @@ def _run_checkpoint(url: str, contract: Contract, kind: str, view: str, stage: s
     checkpoint, suite = _checkpoint(url, contract, kind, view, stage, specs)
     # run name = the business date (the Data Docs index shows it); run time = now, so a resubmission's run
     # of the same date gets pages of its own
-    run_id = RunIdentifier(run_name=business_date.isoformat(), run_time=datetime.now(timezone.utc))
+    run_id = RunIdentifier(run_name=business_date.isoformat(), run_time=datetime.now(UTC))
     result = checkpoint.run(run_id=run_id)
     ((identifier, validation_result),) = result.run_results.items()
     entry = data_docs.write_page(business_date, identifier, validation_result, suite, url)
@@ -226,8 +224,9 @@ def check_row_accounting(conn, business_date: date) -> list[str]:
             (first, last, business_date, kind),
         ):
             if read != loaded + quarantined or read != in_raw:
-                problems.append(f"{file} (load {load_id}): read {read}, in raw {in_raw}, loaded {loaded}, "
-                                f"quarantined {quarantined}")
+                problems.append(
+                    f"{file} (load {load_id}): read {read}, in raw {in_raw}, loaded {loaded}, quarantined {quarantined}"
+                )
     return problems
 
 
@@ -243,9 +242,14 @@ def validate_date(business_date: date, url: str | None = None) -> list[KindResul
             with conn.transaction():
                 ensure_valid_views(conn, contract)
             for kind in contract.kinds:
-                load_ids = [r[0] for r in conn.execute(
-                    "select load_id from quarantine.file_loads where business_date = %s and kind = %s"
-                    " and status = 'pending' order by load_id", (business_date, kind))]
+                load_ids = [
+                    r[0]
+                    for r in conn.execute(
+                        "select load_id from quarantine.file_loads where business_date = %s and kind = %s"
+                        " and status = 'pending' order by load_id",
+                        (business_date, kind),
+                    )
+                ]
                 if not load_ids:
                     continue
                 results.append(_validate_kind(conn, url, contract, kind, business_date, load_ids, pages))
@@ -268,15 +272,21 @@ def _build_batch(conn, contract: Contract, kind: str, name: str, load_ids: list[
         relkind = conn.execute("select relkind from pg_class where oid = to_regclass(%s)", (name,)).fetchone()
         if relkind:  # a view of that name is what older versions created
             conn.execute(sql.SQL("drop {} {}").format(sql.SQL("view" if relkind[0] == "v" else "table"), sql.SQL(name)))
-        conn.execute(sql.SQL(
-            "create unlogged table {} as select r.*, {} f.business_date as _business_date, f.sender as _sender,"
-            " f.file as _file from raw.{} r join quarantine.file_loads f on f.load_id = r._load_id"
-            # the range lets the BRIN index on _load_id find the rows (it cannot use `= any`)
-            f" where r._load_id between {min(load_ids)} and {max(load_ids)} and r._load_id = any(array[{{}}]::bigint[])"
-            " and not exists (select 1 from quarantine.rejected_rows q where q.load_id = r._load_id"
-            " and q.row_number = r._row_number)"
-        ).format(sql.SQL(name), sql.SQL(parsed + "," if parsed else ""), sql.Identifier(kind),
-                 sql.SQL(", ").join(sql.Literal(i) for i in load_ids)))
+        conn.execute(
+            sql.SQL(
+                "create unlogged table {} as select r.*, {} f.business_date as _business_date, f.sender as _sender,"
+                " f.file as _file from raw.{} r join quarantine.file_loads f on f.load_id = r._load_id"
+                # the range lets the BRIN index on _load_id find the rows (it cannot use `= any`)
+                f" where r._load_id between {min(load_ids)} and {max(load_ids)} and r._load_id = any(array[{{}}]::bigint[])"
+                " and not exists (select 1 from quarantine.rejected_rows q where q.load_id = r._load_id"
+                " and q.row_number = r._row_number)"
+            ).format(
+                sql.SQL(name),
+                sql.SQL(parsed + "," if parsed else ""),
+                sql.Identifier(kind),
+                sql.SQL(", ").join(sql.Literal(i) for i in load_ids),
+            )
+        )
         # a small sample is enough for what the rules' plans need (row count, distinct keys): the default
         # 30,000-row sample cost as much as building the table
         conn.execute("set local default_statistics_target = 10")
@@ -303,9 +313,11 @@ def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: li
         if len(specs) != len(outcomes):
             raise ValidationError(f"{kind}: suite has {len(specs)} rules but GX returned {len(outcomes)} results")
         with conn.transaction():
-            for spec, outcome in zip(specs, outcomes):
+            for spec, outcome in zip(specs, outcomes, strict=False):
                 if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                    raise ValidationError(f"{kind}: rule {spec.rule} could not run: {outcome.exception_info.get('exception_message')}")
+                    raise ValidationError(
+                        f"{kind}: rule {spec.rule} could not run: {outcome.exception_info.get('exception_message')}"
+                    )
                 if outcome.success:
                     continue
                 added = _quarantine(conn, kind, business_date, spec.rule, _row_query(outcome, spec, view))
@@ -317,7 +329,11 @@ def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: li
     read, quarantined = conn.execute(
         "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
     ).fetchone()
-    return KindResult(kind, len(load_ids), int(read or 0), int(quarantined or 0), failed,
-                      str(data_docs.index_page(business_date, url)))
-
-
+    return KindResult(
+        kind,
+        len(load_ids),
+        int(read or 0),
+        int(quarantined or 0),
+        failed,
+        str(data_docs.index_page(business_date, url)),
+    )

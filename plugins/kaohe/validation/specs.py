@@ -35,7 +35,9 @@ class RuleSpec:
         """
         if self.body is None:
             return None
-        batch = "b as not materialized (select batch.* from {batch} as batch inner join (values (1)) as one (x) on true)"
+        batch = (
+            "b as not materialized (select batch.* from {batch} as batch inner join (values (1)) as one (x) on true)"
+        )
         body = self.body.strip()
         if body.lower().startswith("with "):
             return f"with {batch},\n{body[5:]}"

@@ -58,45 +58,94 @@ def column_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
     for col in kind.columns:
         base, arg = col.base_type, col.type_arg
         if base == "code":
-            specs.append(RuleSpec("format", col.name, f"{label(col)} '{{value}}' is not {contract.code_types[arg].help}",
-                                  regex="(?i)" + contract.code_types[arg].pattern))
+            specs.append(
+                RuleSpec(
+                    "format",
+                    col.name,
+                    f"{label(col)} '{{value}}' is not {contract.code_types[arg].help}",
+                    regex="(?i)" + contract.code_types[arg].pattern,
+                )
+            )
         elif base in FORMAT_HELP:
-            specs.append(RuleSpec("format", col.name, f"{label(col)} '{{value}}' is not {FORMAT_HELP[base]}",
-                                  regex="(?i)" + contract.formats[base]))
+            specs.append(
+                RuleSpec(
+                    "format",
+                    col.name,
+                    f"{label(col)} '{{value}}' is not {FORMAT_HELP[base]}",
+                    regex="(?i)" + contract.formats[base],
+                )
+            )
         elif base in NUMERIC_TYPES:
             fmt = "money" if base == "money" else "number"
-            specs.append(RuleSpec("format", col.name, f"{label(col)} '{{value}}' is not {FORMAT_HELP[fmt]}",
-                                  regex=contract.formats[fmt]))
+            specs.append(
+                RuleSpec(
+                    "format",
+                    col.name,
+                    f"{label(col)} '{{value}}' is not {FORMAT_HELP[fmt]}",
+                    regex=contract.formats[fmt],
+                )
+            )
     for col in kind.columns:
         if col.base_type == "date":  # matches the pattern but is no calendar day (2026-02-30)
-            specs.append(RuleSpec(
-                "format", col.name, f"{label(col)} is not a real calendar date",
-                body=rows_query(f"b.{col.name} ~ {sql_text(contract.formats['date'])} and {value(contract, kind, col.name)} is null",
-                                 sql_text(f"{label(col)} '") + f" || b.{col.name} || " + sql_text("' is not a real calendar date")),
-            ))
+            specs.append(
+                RuleSpec(
+                    "format",
+                    col.name,
+                    f"{label(col)} is not a real calendar date",
+                    body=rows_query(
+                        f"b.{col.name} ~ {sql_text(contract.formats['date'])} and {value(contract, kind, col.name)} is null",
+                        sql_text(f"{label(col)} '")
+                        + f" || b.{col.name} || "
+                        + sql_text("' is not a real calendar date"),
+                    ),
+                )
+            )
     for col in kind.columns:
         if col.base_type == "enum":
             choices = " / ".join(f"{v} {zh}" for v, zh in contract.enums[col.type_arg].items())
-            specs.append(RuleSpec("unknown_value", col.name, f"{label(col)} '{{value}}' is not one of: {choices}",
-                                  regex=enum_regex(contract, col.type_arg)))
+            specs.append(
+                RuleSpec(
+                    "unknown_value",
+                    col.name,
+                    f"{label(col)} '{{value}}' is not one of: {choices}",
+                    regex=enum_regex(contract, col.type_arg),
+                )
+            )
     for col in kind.columns:
         if col.base_type in RANGES:
             cond, words = RANGES[col.base_type]
             v = value(contract, kind, col.name)
-            specs.append(RuleSpec(
-                "out_of_range", col.name, f"{label(col)} {words}",
-                body=rows_query(f"{v} is not null and not ({cond.replace('v', v)})",
-                                 sql_text(f"{label(col)} ") + f" || b.{col.name} || " + sql_text(f" is out of range: it {words}")),
-            ))
+            specs.append(
+                RuleSpec(
+                    "out_of_range",
+                    col.name,
+                    f"{label(col)} {words}",
+                    body=rows_query(
+                        f"{v} is not null and not ({cond.replace('v', v)})",
+                        sql_text(f"{label(col)} ")
+                        + f" || b.{col.name} || "
+                        + sql_text(f" is out of range: it {words}"),
+                    ),
+                )
+            )
     for col in kind.columns:
         if col.base_type == "date":
             d = value(contract, kind, col.name)
-            specs.append(RuleSpec(
-                "future_date", col.name, f"{label(col)} is after the delivery date",
-                body=rows_query(f"{d} > b._business_date",
-                                 sql_text(f"{label(col)} ") + f" || {d} || " + sql_text(" is after the folder's date ")
-                                 + " || b._business_date || " + sql_text(": a row cannot report the future")),
-            ))
+            specs.append(
+                RuleSpec(
+                    "future_date",
+                    col.name,
+                    f"{label(col)} is after the delivery date",
+                    body=rows_query(
+                        f"{d} > b._business_date",
+                        sql_text(f"{label(col)} ")
+                        + f" || {d} || "
+                        + sql_text(" is after the folder's date ")
+                        + " || b._business_date || "
+                        + sql_text(": a row cannot report the future"),
+                    ),
+                )
+            )
     return specs
 
 
@@ -106,10 +155,12 @@ def key_rule(contract: Contract, kind: Kind) -> RuleSpec:
     # the folder; daily kinds: within one file.
     scope = "b._business_date" if kind.reference else "b._load_id"
     return RuleSpec(
-        "duplicate_key", None, f"the key ({', '.join(kind.key)}) appears more than once",
+        "duplicate_key",
+        None,
+        f"the key ({', '.join(kind.key)}) appears more than once",
         body=f"""select _load_id, _row_number, _message from (
   select b._load_id, b._row_number,
-         {sql_text(f"the key ({', '.join(kind.key)}) = (")} || concat_ws(', ', {', '.join('b.' + c for c in kind.key)}) || {sql_text(") appears more than once in " + ("this folder's files" if kind.reference else "this file") + "; keep one row")} as _message,
+         {sql_text(f"the key ({', '.join(kind.key)}) = (")} || concat_ws(', ', {", ".join("b." + c for c in kind.key)}) || {sql_text(") appears more than once in " + ("this folder's files" if kind.reference else "this file") + "; keep one row")} as _message,
          count(*) over (partition by {scope}, {key}) as n
   from b) d where n > 1""",
     )
@@ -119,12 +170,21 @@ def sender_rule(kind: Kind) -> list[RuleSpec]:
     if not kind.sender_column:
         return []
     c = kind.sender_column
-    return [RuleSpec(
-        "sender_mismatch", c, f"{c} differs from the sender in the file name",
-        body=rows_query(f"b._sender <> '' and upper(b.{c}) <> b._sender",
-                         sql_text(f"{c} '") + f" || b.{c} || " + sql_text("' is not the sender of this file (")
-                         + " || b._sender || " + sql_text("); a department sends only its own rows")),
-    )]
+    return [
+        RuleSpec(
+            "sender_mismatch",
+            c,
+            f"{c} differs from the sender in the file name",
+            body=rows_query(
+                f"b._sender <> '' and upper(b.{c}) <> b._sender",
+                sql_text(f"{c} '")
+                + f" || b.{c} || "
+                + sql_text("' is not the sender of this file (")
+                + " || b._sender || "
+                + sql_text("); a department sends only its own rows"),
+            ),
+        )
+    ]
 
 
 def reference_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
@@ -141,14 +201,20 @@ def reference_rules(contract: Contract, kind: Kind) -> list[RuleSpec]:
         ref = code.references if code else None
         if ref is None or ref.kind not in earlier:
             continue
-        specs.append(RuleSpec(
-            ref.rule, col.name, f"{label(col)} '{{value}}' is not a known {ref.noun}",
-            body=rows_query(
-                f"b.{col.name} is not null and " + not_in_force(ref.kind, [(f"upper(b.{col.name})", ref.column)]),
-                sql_text(f"{label(col)} '") + f" || b.{col.name} || "
-                + sql_text(f"' is not a known {ref.noun} in the master data in force on ") + " || b._business_date",
-            ),
-        ))
+        specs.append(
+            RuleSpec(
+                ref.rule,
+                col.name,
+                f"{label(col)} '{{value}}' is not a known {ref.noun}",
+                body=rows_query(
+                    f"b.{col.name} is not null and " + not_in_force(ref.kind, [(f"upper(b.{col.name})", ref.column)]),
+                    sql_text(f"{label(col)} '")
+                    + f" || b.{col.name} || "
+                    + sql_text(f"' is not a known {ref.noun} in the master data in force on ")
+                    + " || b._business_date",
+                ),
+            )
+        )
     return specs
 
 
@@ -176,8 +242,9 @@ def build_rule_specs(contract: Contract, kind_name: str, stage: str) -> list[Rul
 def build_suite(contract: Contract, kind_name: str, stage: str):
     import great_expectations as gx
 
-    suite = gx.ExpectationSuite(name=f"{kind_name}.{stage}", meta={"kind": kind_name, "stage": stage,
-                                                                    "contract": "data-contract.md"})
+    suite = gx.ExpectationSuite(
+        name=f"{kind_name}.{stage}", meta={"kind": kind_name, "stage": stage, "contract": "data-contract.md"}
+    )
     for order, spec in enumerate(build_rule_specs(contract, kind_name, stage)):
         suite.add_expectation(spec.to_expectation(order))
     return suite
