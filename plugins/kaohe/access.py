@@ -3,6 +3,11 @@
 - ``kaohe_bi``: the dashboards — the ``marts`` schema only (not payroll, raw, quarantine).
 - ``kaohe_payroll``: the payroll system — the ``payroll`` schema only.
 
+Each registered district has two more (one-network.md, Access): ``kaohe_bi_<code>`` and
+``kaohe_payroll_<code>``, restricted to the district's rows by row-level security. Until every
+relation they could read has its policy, they get CONNECT only: a district role never reads
+another district's rows, not even for one release.
+
 Default privileges make every table dbt (re)creates in ``marts`` readable by the BI role
 without a grant per model. Both are LOGIN roles with passwords: a deployment gives them through
 ``KAOHE_BI_PASSWORD`` / ``KAOHE_PAYROLL_PASSWORD``; the embedded warehouse generates them on
@@ -11,7 +16,7 @@ first start into its passfile (``.kaohe/pg/pgpass``), the env vars winning when 
 
 from __future__ import annotations
 
-from psycopg import sql
+from psycopg import Connection, sql
 
 from kaohe.settings import settings
 
@@ -67,3 +72,20 @@ def ensure_roles(conn) -> None:
         conn.execute(sql.SQL("grant usage on schema {} to {}").format(s, r))
         conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(s, r))
         conn.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(s, r))
+
+
+def district_roles(district_code: str) -> dict[str, str]:
+    """The district's reader roles -> the schema each reads (its rows only). Suffixed with the lower-case code,
+    so the roles need no quoting (kaohe_bi_xy2)."""
+    return {f"{role}_{district_code.lower()}": schema for role, schema in READER_SCHEMAS.items()}
+
+
+def ensure_district_roles(conn: Connection, district_code: str, passwords: dict[str, str] | None = None) -> None:
+    """Create the district's LOGIN roles if missing, set the passwords given (the embedded warehouse keeps them in
+    its passfile; in a deployment the DBA sets them) and let them connect."""
+    database = sql.Identifier(conn.info.dbname)
+    for role in district_roles(district_code):
+        create_login_role(conn, role)
+        if password := (passwords or {}).get(role):
+            conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(role), sql.Literal(password)))
+        conn.execute(sql.SQL("grant connect on database {} to {}").format(database, sql.Identifier(role)))

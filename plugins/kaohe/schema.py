@@ -177,6 +177,7 @@ def ensure_schema(conn, contract: Contract | None = None) -> None:
     """Create (or bring up to date) everything Kaohe writes to outside dbt: ingestion's
     tables, the payroll versions and the reader roles' grants."""
     from kaohe.access import ensure_roles
+    from kaohe.districts import ensure_districts
     from kaohe.payroll import ensure_payroll_schema
 
     contract = contract or load_contract()
@@ -184,6 +185,7 @@ def ensure_schema(conn, contract: Contract | None = None) -> None:
     conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.ensure_schema'))")
     conn.execute(FUNCTIONS_SQL)
     conn.execute(LEDGER_SQL)
+    ensure_districts(conn)
     conn.execute(NO_JIT_SQL)
     for kind in contract.kinds:
         conn.execute(raw_table_sql(contract, kind))

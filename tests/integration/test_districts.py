@@ -1,0 +1,98 @@
+"""The district registry (one-network.md, Districts): the default district stored on first use, `kaohe district
+add/list`, codes checked and upper-cased, registration idempotent, and each district's two reader roles — LOGIN
+roles with their own passwords that may connect but read nothing until row-level security restricts them."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from kaohe.cli import main
+from kaohe.districts import DistrictError, named, normalised_code, register, registered
+from kaohe.schema import ensure_schema
+from kaohe.warehouse import connect, database_name, read_passfile
+
+pytestmark = pytest.mark.integration
+
+
+def test_codes_are_checked_and_upper_cased():
+    assert normalised_code(" hb ") == "HB"
+    assert normalised_code("Xy2") == "XY2"
+    assert normalised_code("AKGX") == "AKGX"
+    for bad in ("", "H", "2HB", "H-B", "汉滨", "ABCDEFGHIJKLM"):
+        with pytest.raises(DistrictError, match="not a district code"):
+            normalised_code(bad)
+
+
+def test_the_default_district_is_stored_on_first_use_and_kept(warehouse_url, monkeypatch):
+    monkeypatch.delenv("KAOHE_DISTRICT", raising=False)
+    monkeypatch.delenv("KAOHE_DISTRICT_NAME", raising=False)
+    with connect(warehouse_url) as conn:
+        ensure_schema(conn)
+        assert [(d.code, d.name, d.is_default) for d in registered(conn)] == [("AKGX", "安康高新区", True)]
+        monkeypatch.setenv("KAOHE_DISTRICT", "HB")
+        with pytest.raises(DistrictError, match="this warehouse's default district is AKGX"):
+            ensure_schema(conn)
+        monkeypatch.setenv("KAOHE_DISTRICT", "akgx")  # the same code, spelt in lower case
+        monkeypatch.setenv("KAOHE_DISTRICT_NAME", "安康高新技术产业开发区")
+        ensure_schema(conn)
+        assert registered(conn)[0].name == "安康高新技术产业开发区"
+
+
+def test_a_new_warehouse_takes_its_default_from_the_settings(warehouse_url, monkeypatch):
+    monkeypatch.setenv("KAOHE_DISTRICT", "hb")
+    monkeypatch.setenv("KAOHE_DISTRICT_NAME", "汉滨区")
+    with connect(warehouse_url) as conn:
+        ensure_schema(conn)
+        assert [(d.code, d.name, d.is_default) for d in registered(conn)] == [("HB", "汉滨区", True)]
+
+
+def test_kaohe_district_add_and_list(warehouse_url, monkeypatch, capsys):
+    monkeypatch.delenv("KAOHE_DISTRICT", raising=False)
+    assert main(["district", "add", "hb", "--name", "汉滨区", "--city", "安康市"]) == 0
+    added = capsys.readouterr().out
+    assert "registered HB 汉滨区 (安康市)" in added and "kaohe_bi_hb, kaohe_payroll_hb" in added
+    # again: the name changes, the city given before stays, nothing is duplicated
+    assert main(["district", "add", "HB", "--name", "汉滨"]) == 0
+    assert main(["district", "add", "XY2", "--name", "旬阳市"]) == 0
+    capsys.readouterr()
+    assert main(["district", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["AKGX", "HB", "XY2"]
+    assert lines[2].split()[1:3] == ["汉滨", "安康市"]
+    assert main(["district", "add", "2X", "--name", "坏"]) == 1
+    assert "not a district code" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="give the code and its name"):
+        main(["district", "add", "ZZ"])
+
+
+def test_a_command_may_leave_the_district_out_only_while_one_is_registered(warehouse_url, monkeypatch):
+    monkeypatch.delenv("KAOHE_DISTRICT", raising=False)
+    with connect(warehouse_url) as conn:
+        assert named(conn, None).code == "AKGX"
+        register(conn, "HB", "汉滨区")
+        with pytest.raises(DistrictError, match=r"2 districts are registered \(AKGX, HB\): name one with --district"):
+            named(conn, None)
+        assert named(conn, "hb").name == "汉滨区"
+        with pytest.raises(DistrictError, match="district XY2 is not registered"):
+            named(conn, "XY2")
+
+
+def test_a_district_role_logs_in_with_its_own_password_and_reads_nothing_yet(
+    warehouse_url, embedded_warehouse, monkeypatch
+):
+    monkeypatch.delenv("KAOHE_DISTRICT", raising=False)
+    with connect(warehouse_url) as conn:
+        ensure_schema(conn)
+        register(conn, "HB", "汉滨区")
+        conn.execute("create table marts.probe as select 1 as x")
+        conn.execute("create table payroll.probe as select 1 as x")
+    passwords = read_passfile(embedded_warehouse.passfile)
+    params = {"host": "127.0.0.1", "port": embedded_warehouse.port, "dbname": database_name(warehouse_url)}
+    for role, schema in (("kaohe_bi_hb", "marts"), ("kaohe_payroll_hb", "payroll")):
+        assert passwords.get(role), f"{role} has no password in the passfile"
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(user=role, password="wrong", connect_timeout=5, **params).close()
+        with psycopg.connect(user=role, password=passwords[role], connect_timeout=5, **params) as reader:
+            assert reader.execute("select current_user").fetchone()[0] == role
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                reader.execute(f"select * from {schema}.probe")
