@@ -4,6 +4,8 @@ roles with their own passwords that may connect but read nothing until row-level
 
 from __future__ import annotations
 
+from datetime import date
+
 import psycopg
 import pytest
 from kaohe.cli import main
@@ -96,3 +98,34 @@ def test_a_district_role_logs_in_with_its_own_password_and_reads_nothing_yet(
             assert reader.execute("select current_user").fetchone()[0] == role
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 reader.execute(f"select * from {schema}.probe")
+
+
+def test_a_single_district_warehouse_of_an_earlier_version_gets_district_codes(warehouse_url, tmp_path, monkeypatch):
+    """Its ledger, quarantine and raw rows all become the default district's; the upgrade runs once."""
+    from kaohe.loader import load_date
+    from kaohe.schema import DISTRICT_TABLES
+
+    from ..conftest import write_file
+
+    monkeypatch.delenv("KAOHE_DISTRICT", raising=False)
+    day = tmp_path / "2026-09-30"
+    write_file(day, "departments.csv", "dept_code,dept_name,dept_class,head_cadre_id\nD07,发改局,综合部门,C00412\nD08,短\n")
+    write_file(day, "indicators.xlsx", "not a workbook")
+    load_date(tmp_path, date(2026, 9, 30), warehouse_url)
+    tables = [*DISTRICT_TABLES, "raw.departments"]
+    with connect(warehouse_url) as conn:
+        for table in tables:  # as an earlier version left them (the ledger's key index goes with its column)
+            conn.execute(f"alter table {table} drop column district_code")
+        conn.execute("create index file_loads_key on quarantine.file_loads (kind, business_date, sender)")
+        ensure_schema(conn)
+        for table in tables:
+            assert conn.execute(f"select array_agg(distinct district_code) from {table}").fetchone()[0] == ["AKGX"]
+        assert (
+            conn.execute(
+                "select count(*) from pg_attribute where attname = 'district_code' and attnotnull and"
+                " attrelid in ('quarantine.file_loads'::regclass, 'raw.departments'::regclass)"
+            ).fetchone()[0]
+            == 2
+        )
+        indexes = {i for (i,) in conn.execute("select indexname from pg_indexes where tablename = 'file_loads'")}
+        assert "file_loads_district_key" in indexes and "file_loads_key" not in indexes
