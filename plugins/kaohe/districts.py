@@ -100,14 +100,12 @@ def ensure_districts(conn: Connection) -> District:
             " on conflict (district_code) do update set is_default = true, updated_at = clock_timestamp()",
             (code, name),
         )
+        _ensure_roles(conn, code)  # registered like any district: it has its reader roles too
         return _rows(conn, "where is_default")[0]
 
 
 def register(conn: Connection, code: str, name: str, city: str | None = None) -> District:
     """Register a district (or update its name and city) and create its two reader roles."""
-    from kaohe.access import district_roles, ensure_district_roles
-    from kaohe.warehouse import embedded_passfile_of, remembered_password
-
     code = normalised_code(code)
     name = (name or "").strip()
     if not name:
@@ -121,11 +119,17 @@ def register(conn: Connection, code: str, name: str, city: str | None = None) ->
             " updated_at = clock_timestamp()",
             (code, name, (city or "").strip() or None),
         )
-    district = _rows(conn, "where district_code = %s", (code,))[0]
+    _ensure_roles(conn, code)
+    return _rows(conn, "where district_code = %s", (code,))[0]
+
+
+def _ensure_roles(conn: Connection, code: str) -> None:
+    from kaohe.access import district_roles, ensure_district_roles
+    from kaohe.warehouse import embedded_passfile_of, remembered_password
+
     passfile = embedded_passfile_of(conn)
     passwords = {role: remembered_password(passfile, role) for role in district_roles(code)} if passfile else None
     ensure_district_roles(conn, code, passwords)
-    return district
 
 
 def registered(conn: Connection) -> list[District]:

@@ -109,7 +109,9 @@ def test_a_single_district_warehouse_of_an_earlier_version_gets_district_codes(w
 
     monkeypatch.delenv("KAOHE_DISTRICT", raising=False)
     day = tmp_path / "2026-09-30"
-    write_file(day, "departments.csv", "dept_code,dept_name,dept_class,head_cadre_id\nD07,发改局,综合部门,C00412\nD08,短\n")
+    write_file(
+        day, "departments.csv", "dept_code,dept_name,dept_class,head_cadre_id\nD07,发改局,综合部门,C00412\nD08,短\n"
+    )
     write_file(day, "indicators.xlsx", "not a workbook")
     load_date(tmp_path, date(2026, 9, 30), warehouse_url)
     tables = [*DISTRICT_TABLES, "raw.departments"]
@@ -129,3 +131,54 @@ def test_a_single_district_warehouse_of_an_earlier_version_gets_district_codes(w
         )
         indexes = {i for (i,) in conn.execute("select indexname from pg_indexes where tablename = 'file_loads'")}
         assert "file_loads_district_key" in indexes and "file_loads_key" not in indexes
+
+
+def _rows_as(conn, role: str, query: str) -> list[tuple]:
+    """What ``role`` (or a login granted it) gets: the policies apply as the role set."""
+    conn.execute(f"set role {role}")
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.execute("reset role")
+
+
+def test_row_level_security_gives_each_district_role_its_rows_and_the_city_role_all(warehouse_url, monkeypatch):
+    monkeypatch.delenv("KAOHE_DISTRICT", raising=False)
+    with connect(warehouse_url) as conn:
+        ensure_schema(conn)
+        register(conn, "HB", "汉滨区")
+        conn.execute(
+            "create table marts.probe as select * from (values ('AKGX', 1), ('HB', 2), ('HB', 3)) v (district_code, x)"
+        )
+        conn.execute("select ops.restrict_to_districts('marts.probe', 'kaohe_bi')")
+        conn.execute("create table marts.unrestricted as select 'AKGX' as district_code")
+        every = "select district_code, x from marts.probe order by x"
+        assert _rows_as(conn, "kaohe_bi", every) == [("AKGX", 1), ("HB", 2), ("HB", 3)]
+        assert _rows_as(conn, "kaohe_bi_hb", every) == [("HB", 2), ("HB", 3)]
+        assert _rows_as(conn, "kaohe_bi_akgx", every) == [("AKGX", 1)]
+        # any query: asking for another district, or reaching it through a join, finds nothing
+        assert _rows_as(conn, "kaohe_bi_hb", "select * from marts.probe where district_code = 'AKGX'") == []
+        assert _rows_as(
+            conn, "kaohe_bi_hb", "select a.district_code from marts.probe a join marts.probe b on b.x <> a.x"
+        ) == [("HB",), ("HB",)]
+        # a login granted the district's role is restricted the same way
+        analyst = f"t_analyst_{database_name(warehouse_url)}"
+        conn.execute(f"create role {analyst}")
+        try:
+            conn.execute(f"grant kaohe_bi_hb to {analyst}")
+            assert _rows_as(conn, analyst, every) == [("HB", 2), ("HB", 3)]
+        finally:
+            conn.execute(f"drop owned by {analyst}")
+            conn.execute(f"drop role {analyst}")
+        # a district registered later reads the restricted tables, its own rows only
+        register(conn, "XY2", "旬阳市")
+        assert _rows_as(conn, "kaohe_bi_xy2", every) == []
+        # fail-closed: a table nobody restricted is refused to every district role; payroll is not theirs
+        for role, table in (("kaohe_bi_hb", "marts.unrestricted"), ("kaohe_payroll_hb", "marts.probe")):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                _rows_as(conn, role, f"select * from {table}")
+        # a rebuild (a new table, as dbt makes it) is restricted again by the same call
+        conn.execute("drop table marts.probe")
+        conn.execute("create table marts.probe as select * from (values ('AKGX', 9), ('HB', 8)) v (district_code, x)")
+        conn.execute("select ops.restrict_to_districts('marts.probe', 'kaohe_bi')")
+        assert _rows_as(conn, "kaohe_bi_hb", every) == [("HB", 8)]
