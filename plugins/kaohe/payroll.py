@@ -21,6 +21,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
 
 PAYROLL_SQL = r"""
 create schema if not exists payroll;
@@ -176,16 +180,16 @@ class Publication:
     message: str
 
 
-def ensure_payroll_schema(conn) -> None:
+def ensure_payroll_schema(conn: psycopg.Connection) -> None:
     conn.execute(PAYROLL_SQL)
 
 
-def high_water_mark(conn) -> date | None:
+def high_water_mark(conn: psycopg.Connection) -> date | None:
     """The latest business date run so far (ops.high_water_mark()), or None before the first run."""
     return conn.execute("select ops.high_water_mark()").fetchone()[0]
 
 
-def _lock(conn) -> None:
+def _lock(conn: psycopg.Connection) -> None:
     # refresh and publish never interleave (advisory locks are per database)
     conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.payroll'))")
 

@@ -28,8 +28,12 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kaohe.settings import settings
+
+if TYPE_CHECKING:
+    import psycopg
 
 # pg_advisory_lock(int4, int4): 'kaoh', 1. The two-key form has its own lock space (objsubid 2),
 # so it never collides with the single-key transaction locks of payroll and of the loader's file keys.
@@ -73,7 +77,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def holders(conn) -> list[dict]:
+def holders(conn: psycopg.Connection) -> list[dict]:
     """Who holds (granted) or waits for the writer lock of the connection's database."""
     rows = conn.execute(
         """select l.granted, a.pid, a.application_name, a.usename, a.client_addr::text,
@@ -98,11 +102,11 @@ def _describe(holder: dict | None) -> str:
     return f"'{who}' (server pid {holder['pid']}, since {since})"
 
 
-def _holder(conn) -> dict | None:
+def _holder(conn: psycopg.Connection) -> dict | None:
     return next((h for h in holders(conn) if h["granted"]), None)
 
 
-def _set_name(conn, name: str) -> None:
+def _set_name(conn: psycopg.Connection, name: str) -> None:
     conn.execute("select set_config('application_name', %s, false)", (name,))
 
 
@@ -170,7 +174,7 @@ def _ours(holder: dict | None) -> _Held | None:
     return None
 
 
-def _alive(conn) -> bool:
+def _alive(conn: psycopg.Connection) -> bool:
     try:
         return conn.execute("select pg_backend_pid()").fetchone() is not None
     except Exception:  # noqa: BLE001 - a broken connection (the server restarted): the lock is gone with it

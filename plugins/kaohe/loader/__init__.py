@@ -36,7 +36,9 @@ __all__ = ["BATCH_BYTES", "FileOutcome", "NotPlain", "PlainHeader", "load_date",
 BATCH_BYTES = 16 << 20  # plain CSV files are copied together, up to this much per transaction
 
 
-def load_file(conn, lf: LandingFile, contract: Contract, newest: bool = True, fast_path: bool = True) -> FileOutcome:
+def load_file(
+    conn: psycopg.Connection, lf: LandingFile, contract: Contract, newest: bool = True, fast_path: bool = True
+) -> FileOutcome:
     """One file in one transaction. ``newest``: no newer file of its key in the folder (see ledger.begin_loads);
     ``fast_path=False``: the row path even for a plain CSV file (the same rows and messages, slower)."""
     with conn.transaction():
@@ -55,7 +57,7 @@ def load_file(conn, lf: LandingFile, contract: Contract, newest: bool = True, fa
     return FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, read[0])
 
 
-def _load_plain_batch(conn, batch: list[tuple[LandingFile, PlainHeader]]) -> list[FileOutcome]:
+def _load_plain_batch(conn: psycopg.Connection, batch: list[tuple[LandingFile, PlainHeader]]) -> list[FileOutcome]:
     """Several plain CSV files (of any kinds) in one transaction: two statements to register them, one COPY
     per kind and column order, one ledger update — a handful of round trips instead of about eight per file
     (most files are small: a department's day). Each file still lands whole or not at all; NotPlain or
@@ -140,7 +142,7 @@ def load_date(
     return outcomes
 
 
-def _analyze_grown(conn, outcomes: list[FileOutcome]) -> None:
+def _analyze_grown(conn: psycopg.Connection, outcomes: list[FileOutcome]) -> None:
     """Fresh statistics for the tables this load grew a lot: validation queries them at once, and
     autovacuum's ANALYZE comes later — with stale estimates the planner picked nested loops."""
     rows: Counter = Counter()

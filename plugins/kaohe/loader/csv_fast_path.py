@@ -180,7 +180,7 @@ def stream_plain(copy, path: Path, header: PlainHeader, load_id: int) -> int:
     return rows
 
 
-def copy_plain(conn, lf: LandingFile, contract: Contract, load_id: int) -> tuple[int, str] | None:
+def copy_plain(conn: psycopg.Connection, lf: LandingFile, contract: Contract, load_id: int) -> tuple[int, str] | None:
     """A CSV file COPY'd as it is (rows read, encoding), or None when the row-by-row path must decide."""
     try:
         with conn.transaction():  # savepoint: a file that is not plain goes row by row
