@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 
 from kaohe.settings import settings
+from kaohe.warehouse import scalar
 
 READER_SCHEMAS = {"kaohe_bi": "marts", "kaohe_payroll": "payroll"}
 
@@ -47,9 +48,7 @@ def ensure_roles(conn: psycopg.Connection) -> None:
         if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None
     ]
     if missing:
-        can_create = conn.execute(
-            "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
-        ).fetchone()[0]
+        can_create = scalar(conn, "select rolsuper or rolcreaterole from pg_roles where rolname = current_user")
         if not can_create:
             raise AccessError(
                 f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"

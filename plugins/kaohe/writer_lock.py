@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kaohe.settings import settings
+from kaohe.warehouse import scalar, warehouse_url
 
 if TYPE_CHECKING:
     import psycopg
@@ -47,7 +48,7 @@ class WriterLockTimeout(RuntimeError):
 
 @dataclass
 class _Held:
-    conn: object  # psycopg connection holding the lock
+    conn: psycopg.Connection  # holds the lock
     label: str
 
 
@@ -110,7 +111,7 @@ def _set_name(conn: psycopg.Connection, name: str) -> None:
     conn.execute("select set_config('application_name', %s, false)", (name,))
 
 
-def _acquire(url: str, name: str, timeout: float):
+def _acquire(url: str, name: str, timeout: float) -> psycopg.Connection:
     """A new connection holding the lock, waiting for it (and saying for whom) up to `timeout` seconds."""
     import psycopg
 
@@ -120,7 +121,7 @@ def _acquire(url: str, name: str, timeout: float):
         conn.execute(
             "select set_config('statement_timeout', '0', false), set_config('idle_session_timeout', '0', false)"
         )
-        if conn.execute("select pg_try_advisory_lock(%s, %s)", LOCK_KEY).fetchone()[0]:
+        if scalar(conn, "select pg_try_advisory_lock(%s, %s)", LOCK_KEY):
             return conn
         started = time.monotonic()
         holder = _holder(conn)
@@ -184,8 +185,6 @@ def _alive(conn: psycopg.Connection) -> bool:
 @contextlib.contextmanager
 def writer_lock(step: str, subject, url: str | None = None, timeout: float | None = None):
     """Hold the warehouse's writer lock for the block (see the module's docstring)."""
-    from kaohe.warehouse import warehouse_url
-
     url = url or warehouse_url()
     key = _identity(url)
     name = label(step, subject)

@@ -29,7 +29,7 @@ from kaohe.loader.ledger import FileOutcome, begin_loads, key_label, record_read
 from kaohe.loader.row_path import copy_rows
 from kaohe.readers import FileRejected
 from kaohe.schema import ensure_schema
-from kaohe.warehouse import connect
+from kaohe.warehouse import connect, scalar
 
 __all__ = ["BATCH_BYTES", "FileOutcome", "NotPlain", "PlainHeader", "load_date", "load_file", "plain_header"]
 
@@ -71,7 +71,7 @@ def _load_plain_batch(conn: psycopg.Connection, batch: list[tuple[LandingFile, P
             if load_id is None:
                 outcomes.append(FileOutcome(lf.name, lf.kind, lf.sender, "unchanged"))
             else:
-                by_columns.setdefault((lf.kind, header.targets), []).append((lf, header, load_id))
+                by_columns.setdefault((lf.contract_kind, header.targets), []).append((lf, header, load_id))
         for (kind, targets), files in by_columns.items():
             with conn.cursor() as cur, cur.copy(copy_sql(kind, targets)) as copy:
                 for lf, header, load_id in files:
@@ -108,7 +108,7 @@ def load_date(
             header = None
             if fast_path and lf.ext == "csv" and not lf.problem and per_key[(key_label(lf), lf.sender)] == 1:
                 try:
-                    header = plain_header(lf.path, contract, lf.kind)
+                    header = plain_header(lf.path, contract, lf.contract_kind)
                 except NotPlain:
                     pass
             if header is None:
@@ -152,9 +152,9 @@ def _analyze_grown(conn: psycopg.Connection, outcomes: list[FileOutcome]) -> Non
     for kind, added in rows.items():
         # the new pages into the BRIN index now (unsummarised pages match every lookup)
         conn.execute("select brin_summarize_new_values(%s::regclass)", (f"raw.{kind}_load_brin",))
-        estimate = conn.execute(
-            "select greatest(reltuples, 0) from pg_class where oid = %s::regclass", (f"raw.{kind}",)
-        ).fetchone()[0]
+        estimate = scalar(
+            conn, "select greatest(reltuples, 0) from pg_class where oid = %s::regclass", (f"raw.{kind}",)
+        )
         if added >= 1000 and added > 0.2 * estimate:
             conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(kind)))
     if sum(o.status == "pending" for o in outcomes) >= 500:

@@ -31,7 +31,7 @@ from psycopg import sql
 from kaohe.contract import Contract, load_contract
 from kaohe.validation.suites import STAGES, build_rule_specs, build_suite
 from kaohe.validation.typed_values import parsed_columns_sql, valid_view_sql
-from kaohe.warehouse import connect, warehouse_url
+from kaohe.warehouse import connect, one_row, warehouse_url
 
 
 class ValidationError(RuntimeError):
@@ -329,9 +329,11 @@ def _validate_kind(
                     stale = True
     with conn.transaction():
         _finalise(conn, load_ids)
-    read, quarantined = conn.execute(
-        "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
-    ).fetchone()
+    read, quarantined = one_row(
+        conn,
+        "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)",
+        (load_ids,),
+    )
     return KindResult(
         kind,
         len(load_ids),
