@@ -1,4 +1,4 @@
-"""Run a command with the dbt profile's KAOHE_PG_* variables set, for sqlfluff's dbt templater.
+"""Run a command with the variables the dbt profile reads (warehouse.dbt_env) set, for sqlfluff's dbt templater.
 
 The templater compiles every model with dbt, and dbt asks the warehouse whether an incremental model's table exists
 (is_incremental()), so it needs one it can reach: KAOHE_WAREHOUSE_URL, else the embedded warehouse — started here

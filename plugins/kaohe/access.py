@@ -15,7 +15,6 @@ import psycopg
 from psycopg import sql
 
 from kaohe.settings import settings
-from kaohe.warehouse import scalar
 
 READER_SCHEMAS = {"kaohe_bi": "marts", "kaohe_payroll": "payroll"}
 
@@ -48,7 +47,9 @@ def ensure_roles(conn: psycopg.Connection) -> None:
         if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None
     ]
     if missing:
-        can_create = scalar(conn, "select rolsuper or rolcreaterole from pg_roles where rolname = current_user")
+        # not warehouse.scalar: the warehouse imports this module (the embedded cluster's roles)
+        me = conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()
+        can_create = bool(me and me[0])
         if not can_create:
             raise AccessError(
                 f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"

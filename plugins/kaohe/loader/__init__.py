@@ -163,7 +163,9 @@ def _analyze_grown(conn: psycopg.Connection, outcomes: list[FileOutcome]) -> Non
 
 def _chunks(files: list) -> list[list]:
     """Consecutive runs of files up to BATCH_BYTES (a file larger than that is a batch of its own)."""
-    chunks, current, size = [], [], 0
+    chunks: list[list] = []
+    current: list = []
+    size = 0
     for item in files:
         nbytes = item[0].path.stat().st_size
         if current and size + nbytes > BATCH_BYTES:
