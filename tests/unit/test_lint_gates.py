@@ -3,6 +3,7 @@ hook and CI cannot drift apart. Read from the two files, nothing run."""
 
 from __future__ import annotations
 
+import configparser
 import re
 import shlex
 from pathlib import Path
@@ -51,3 +52,15 @@ def test_make_test_lints_first():
     prerequisites = next(line for line in (REPO / "Makefile").read_text().splitlines() if line.startswith("test:"))
     assert prerequisites.split(":", 1)[1].split() == ["setup", "lint"]
     assert recipe("lint")  # and lint has commands (a renamed target would leave `test` with nothing to run)
+
+
+def test_sqlfluff_lints_the_models_as_dbt_compiles_them():
+    config = configparser.ConfigParser()
+    config.read(REPO / ".sqlfluff")
+    assert (config["sqlfluff"]["dialect"], config["sqlfluff"]["templater"]) == ("postgres", "dbt")
+    dbt = config["sqlfluff:templater:dbt"]
+    # the profile the pipeline uses (kaohe.transform passes the project folder as --profiles-dir)
+    assert (REPO / dbt["project_dir"] / "dbt_project.yml").is_file()
+    assert (REPO / dbt["profiles_dir"] / "profiles.yml").is_file()
+    # a model dbt cannot compile (no warehouse, a broken macro) fails the lint: the templater's default skips it
+    assert dbt.getboolean("dbt_skip_compilation_error") is False
