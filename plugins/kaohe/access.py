@@ -11,6 +11,7 @@ first start into its passfile (``.kaohe/pg/pgpass``), the env vars winning when 
 
 from __future__ import annotations
 
+import psycopg
 from psycopg import sql
 
 from kaohe.settings import settings
@@ -28,7 +29,7 @@ class AccessError(RuntimeError):
     pass
 
 
-def create_login_role(conn, role: str) -> None:
+def create_login_role(conn: psycopg.Connection, role: str) -> None:
     """Create the LOGIN role unless it exists (roles are cluster-wide: another database's first run, or the
     embedded warehouse's start, may be creating it right now)."""
     conn.execute(
@@ -38,7 +39,7 @@ def create_login_role(conn, role: str) -> None:
     )
 
 
-def ensure_roles(conn) -> None:
+def ensure_roles(conn: psycopg.Connection) -> None:
     """Create the reader roles if missing and (re)grant them their one schema."""
     missing = [
         role
@@ -46,9 +47,9 @@ def ensure_roles(conn) -> None:
         if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None
     ]
     if missing:
-        can_create = conn.execute(
-            "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
-        ).fetchone()[0]
+        # not warehouse.scalar: the warehouse imports this module (the embedded cluster's roles)
+        me = conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()
+        can_create = bool(me and me[0])
         if not can_create:
             raise AccessError(
                 f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"

@@ -14,7 +14,12 @@ at the start of every load.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kaohe.contract import Contract, load_contract
+
+if TYPE_CHECKING:
+    import psycopg
 
 FUNCTIONS_SQL = r"""
 create schema if not exists ingest;
@@ -173,7 +178,7 @@ create index if not exists {kind}_load_brin on raw.{kind} using brin (_load_id)
 """
 
 
-def ensure_schema(conn, contract: Contract | None = None) -> None:
+def ensure_schema(conn: psycopg.Connection, contract: Contract | None = None) -> None:
     """Create (or bring up to date) everything Kaohe writes to outside dbt: ingestion's
     tables, the payroll versions and the reader roles' grants."""
     from kaohe.access import ensure_roles
