@@ -6,7 +6,7 @@ VENV   := .venv
 STAMP  := $(VENV)/.kaohe-synced
 UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: setup demo test test-fast bench clean-state
+.PHONY: setup demo lint fmt test test-fast bench clean-state
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -37,9 +37,26 @@ bi-stop:
 	@if [ -x $(SUPERSET_VENV)/bin/python ]; then $(SUPERSET_VENV)/bin/python bi/superset/provision.py stop \
 		--home $(SUPERSET_HOME); fi
 
+# The gates (`make test` and so CI run them first; .pre-commit-config.yaml runs the same, checked by
+# tests/unit/test_lint_gates.py). sqlfluff's dbt templater compiles every model, which needs a warehouse:
+# scripts/with-dbt-warehouse.py gives it one (started and stopped again if it was not running).
+SQL_MODELS := dbt_project/models
+WITH_DBT   := $(VENV)/bin/python scripts/with-dbt-warehouse.py
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(WITH_DBT) $(VENV)/bin/sqlfluff lint --processes 2 $(SQL_MODELS)
+
+# Rewrite what the gates can fix by themselves (then `make lint` says what is left)
+fmt: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	-$(WITH_DBT) $(VENV)/bin/sqlfluff fix --processes 2 $(SQL_MODELS)
+
 # Some tests need Debian packages: Chromium and a Chinese font (notice and dashboard screenshots), Redis (the
 # Celery deployment test). scripts/ensure-system-packages.sh installs what is missing, or says how to.
-test: setup
+test: setup lint
 	@scripts/ensure-system-packages.sh
 	$(VENV)/bin/pytest
 

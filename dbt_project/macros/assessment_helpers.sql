@@ -42,7 +42,7 @@ versioned as (
     select
         *,
         row_number() over (partition by event_id order by load_id desc, row_number desc) as newest,
-        content is distinct from lag(content) over (partition by event_id order by load_id, row_number) as changed
+        (content is distinct from lag(content) over (partition by event_id order by load_id, row_number)) as changed
     from deliveries
 ),
 

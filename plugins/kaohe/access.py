@@ -16,7 +16,8 @@ first start into its passfile (``.kaohe/pg/pgpass``), the env vars winning when 
 
 from __future__ import annotations
 
-from psycopg import Connection, sql
+import psycopg
+from psycopg import sql
 
 from kaohe.settings import settings
 
@@ -69,7 +70,7 @@ class AccessError(RuntimeError):
     pass
 
 
-def create_login_role(conn, role: str) -> None:
+def create_login_role(conn: psycopg.Connection, role: str) -> None:
     """Create the LOGIN role unless it exists (roles are cluster-wide: another database's first run, or the
     embedded warehouse's start, may be creating it right now)."""
     conn.execute(
@@ -79,7 +80,7 @@ def create_login_role(conn, role: str) -> None:
     )
 
 
-def ensure_roles(conn) -> None:
+def ensure_roles(conn: psycopg.Connection) -> None:
     """Create the reader roles if missing and (re)grant them their one schema."""
     missing = [
         role
@@ -87,9 +88,9 @@ def ensure_roles(conn) -> None:
         if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None
     ]
     if missing:
-        can_create = conn.execute(
-            "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
-        ).fetchone()[0]
+        # not warehouse.scalar: the warehouse imports this module (the embedded cluster's roles)
+        me = conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()
+        can_create = bool(me and me[0])
         if not can_create:
             raise AccessError(
                 f"roles {', '.join(missing)} do not exist and {conn.info.user} may not create roles:"
@@ -117,7 +118,9 @@ def district_roles(district_code: str) -> dict[str, str]:
     return {f"{role}_{district_code.lower()}": schema for role, schema in READER_SCHEMAS.items()}
 
 
-def ensure_district_roles(conn: Connection, district_code: str, passwords: dict[str, str] | None = None) -> None:
+def ensure_district_roles(
+    conn: psycopg.Connection, district_code: str, passwords: dict[str, str] | None = None
+) -> None:
     """Create the district's LOGIN roles if missing, set the passwords given (the embedded warehouse keeps them in
     its passfile; in a deployment the DBA sets them), let them connect, and let them read every table of their
     schema that row-level security restricts to their district (restrict_to_districts) — no other."""

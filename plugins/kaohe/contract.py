@@ -31,8 +31,9 @@ class Column:
         return self.type.split(":", 1)[0]
 
     @property
-    def type_arg(self) -> str | None:
-        return self.type.split(":", 1)[1] if ":" in self.type else None
+    def type_arg(self) -> str:
+        """The type's argument (``code:dept`` -> ``dept``), "" for a type without one."""
+        return self.type.partition(":")[2]
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,8 @@ def trim(value: str) -> str:
 
 @cache
 def load_contract(path: str | None = None) -> Contract:
-    path = path or settings().contract or DEFAULT_CONTRACT  # read once per process, like the contract
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    source = Path(path or settings().contract or DEFAULT_CONTRACT)  # read once per process, like the contract
+    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
     aliases = doc.get("aliases", {})
     kinds = {}
     for name, spec in doc["kinds"].items():

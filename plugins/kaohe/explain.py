@@ -9,15 +9,19 @@ whose last day has not been run yet is said to be provisional (the marts' is_fin
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from kaohe.warehouse import connect
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 class NotFound(LookupError):
     pass
 
 
-def _lineage(conn, quarter: str, dept_code: str, cadre_id: str | None) -> list[tuple]:
+def _lineage(conn: psycopg.Connection, quarter: str, dept_code: str, cadre_id: str | None) -> list[tuple]:
     return conn.execute(
         "select component, points, source from marts.score_lineage"
         " where quarter = %s and dept_code = %s and cadre_id is not distinct from %s order by line_no",

@@ -37,6 +37,13 @@ class LandingFile:
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def contract_kind(self) -> str:
+        """The kind of a file the loader reads: a file of no kind has a ``problem`` and is rejected before."""
+        if self.kind is None:
+            raise ValueError(f"{self.name} is not a kind of the contract: it cannot be read")
+        return self.kind
+
     def checksum(self) -> str:
         digest = hashlib.sha256()
         size = self.path.stat().st_size

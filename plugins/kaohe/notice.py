@@ -23,7 +23,10 @@ from collections import OrderedDict
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
 
 TITLE = "安康高新区 日督查日通报"
 
@@ -270,7 +273,7 @@ def progress_chart(items: list[dict]) -> str:
             f'<text x="{label_w + bar_w + 6}" y="{y + 12}" fill="#757575">'
             f"时间进度 {esc(pct(it.get('time_progress')))}</text>"
         )
-        text_colour = TEXT_COLOURS.get(it.get("state"), "#222")
+        text_colour = TEXT_COLOURS.get(it.get("state") or "", "#222")
         parts.append(
             f'<text x="{label_w + bar_w + 6}" y="{y + 26}" fill="{text_colour}">'
             f"完成进度 {esc(pct(it.get('completion')))}</text>"
@@ -480,13 +483,13 @@ def _pace_key(w: dict):
 # --- data ---------------------------------------------------------------------
 
 
-def _rows(conn, query: str, params: tuple) -> list[dict]:
+def _rows(conn: psycopg.Connection, query: str, params: tuple) -> list[dict]:
     cur = conn.execute(query, params)
-    names = [d.name for d in cur.description]
+    names = [d.name for d in cur.description or ()]  # None only for a statement that returns no rows
     return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
 
 
-def fetch_notice_data(conn, business_date: date) -> dict:
+def fetch_notice_data(conn: psycopg.Connection, business_date: date) -> dict:
     """The notice's data from the marts: plain dicts and lists."""
     month = business_date.strftime("%Y-%m")
     warnings = _rows(

@@ -21,6 +21,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from kaohe.warehouse import scalar
+
+if TYPE_CHECKING:
+    import psycopg
 
 PAYROLL_SQL = r"""
 create schema if not exists payroll;
@@ -176,16 +182,16 @@ class Publication:
     message: str
 
 
-def ensure_payroll_schema(conn) -> None:
+def ensure_payroll_schema(conn: psycopg.Connection) -> None:
     conn.execute(PAYROLL_SQL)
 
 
-def high_water_mark(conn) -> date | None:
+def high_water_mark(conn: psycopg.Connection) -> date | None:
     """The latest business date run so far (ops.high_water_mark()), or None before the first run."""
-    return conn.execute("select ops.high_water_mark()").fetchone()[0]
+    return scalar(conn, "select ops.high_water_mark()")
 
 
-def _lock(conn) -> None:
+def _lock(conn: psycopg.Connection) -> None:
     # refresh and publish never interleave (advisory locks are per database)
     conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.payroll'))")
 
@@ -219,7 +225,7 @@ def publish(quarter: str, url: str | None = None, dry_run: bool = False) -> Publ
         raise PublishError(f"'{quarter}' is not a quarter (write it like 2026Q3)")
     with connect(url) as conn, conn.transaction():
         _lock(conn)
-        (last_day,) = conn.execute("select ingest.quarter_end(%s)", (quarter,)).fetchone()
+        last_day = scalar(conn, "select ingest.quarter_end(%s)", (quarter,))
         latest_run = high_water_mark(conn)
         if latest_run is None or latest_run < last_day:
             raise PublishError(
@@ -240,9 +246,7 @@ def publish(quarter: str, url: str | None = None, dry_run: bool = False) -> Publ
                 (quarter,),
             ).fetchall()
         if not published:
-            (current,) = conn.execute(
-                "select max(version) from payroll.publications where quarter = %s", (quarter,)
-            ).fetchone()
+            current = scalar(conn, "select max(version) from payroll.publications where quarter = %s", (quarter,))
             state = f"version {current} is current" if current else "no cadre was graded"
             return Publication(
                 quarter,

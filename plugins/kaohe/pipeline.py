@@ -19,6 +19,8 @@ def business_date_of(logical_date: datetime | None, explicit: str | None = None)
     """The business date is China's date of the run's logical date (or given explicitly)."""
     if explicit:
         return date.fromisoformat(str(explicit))
+    if logical_date is None:
+        raise ValueError("no business date: the run has no logical date and none was given")
     import pendulum
 
     return pendulum.instance(logical_date).in_timezone(BUSINESS_TZ).date()
@@ -105,6 +107,7 @@ def publish(quarter: str, dry_run: bool = False, url: str | None = None) -> dict
         if not dry_run:
             with connect(url) as conn:
                 mark = high_water_mark(conn)  # as every build: the warehouse as of its high-water mark
+            assert mark is not None, "publish_quarter publishes only a quarter whose last day has been run"
             rebuilt = build(url, business_date=mark.isoformat(), select="cadre_annual_results")
             if not rebuilt.success:
                 raise TransformError(

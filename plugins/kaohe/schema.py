@@ -14,10 +14,15 @@ at the start of every load.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from psycopg import sql
 
 from kaohe.contract import Contract, load_contract
 from kaohe.districts import District
+
+if TYPE_CHECKING:
+    import psycopg
 
 FUNCTIONS_SQL = r"""
 create schema if not exists ingest;
@@ -210,7 +215,7 @@ def add_district_columns(conn, default_code: str, contract: Contract) -> None:
     )
 
 
-def ensure_schema(conn, contract: Contract | None = None) -> District:
+def ensure_schema(conn: psycopg.Connection, contract: Contract | None = None) -> District:
     """Create (or bring up to date) everything Kaohe writes to outside dbt: ingestion's
     tables, the payroll versions and the reader roles' grants."""
     from kaohe.access import ensure_roles

@@ -31,13 +31,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from kaohe.settings import settings, state_dir
 
 if TYPE_CHECKING:
-    from psycopg import Connection
+    import psycopg
+    from psycopg.abc import Params
 
 DB_NAME = "kaohe"
 SUPERUSER = "kaohe"
@@ -103,7 +104,8 @@ def _passfile_fields(line: str) -> list[str] | None:
     """host, port, database, user, password of a passfile line (libpq's format: `\\` escapes `:` and `\\`)."""
     if not line.strip() or line.lstrip().startswith("#"):
         return None
-    fields, field, escaped = [], "", False
+    fields: list[str] = []
+    field, escaped = "", False
     for char in line:
         if escaped:
             field, escaped = field + char, False
@@ -126,7 +128,7 @@ def read_passfile(path: Path) -> dict[str, str]:
         text = Path(path).read_text()
     except FileNotFoundError:
         return {}
-    entries = {}
+    entries: dict[str, str] = {}
     for fields in filter(None, map(_passfile_fields, text.splitlines())):
         if fields[:3] == ["*", "*", "*"]:
             entries.setdefault(fields[3], fields[4])
@@ -414,8 +416,12 @@ class EmbeddedWarehouse:
         from kaohe.access import create_login_role
 
         # a trust cluster lets this in without a password; a managed one with the superuser's (unchanged)
-        admin = {"conninfo": database_url(self.url(), "postgres"), "password": desired[SUPERUSER], "autocommit": True}
-        with psycopg.connect(**admin) as conn:
+        admin_url = database_url(self.url(), "postgres")
+
+        def admin() -> psycopg.Connection:
+            return psycopg.connect(admin_url, password=desired[SUPERUSER], autocommit=True)
+
+        with admin() as conn:
             for role, password in desired.items():
                 create_login_role(conn, role)
                 conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(role), sql.Literal(password)))
@@ -423,13 +429,13 @@ class EmbeddedWarehouse:
             if managed:
                 return
             hba.write_text(MANAGED_HBA)
-            loaded = conn.execute("select pg_conf_load_time()").fetchone()[0]
+            loaded = scalar(conn, "select pg_conf_load_time()")
             conn.execute("select pg_reload_conf()")
         # the postmaster reloads asynchronously: return once new sessions get the new rules
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with psycopg.connect(**admin) as conn:
-                if conn.execute("select pg_conf_load_time()").fetchone()[0] > loaded:
+            with admin() as conn:
+                if scalar(conn, "select pg_conf_load_time()") > loaded:
                     return
             time.sleep(0.05)
         raise WarehouseError(f"PostgreSQL did not reload {hba} within 10 s (log: {self.log_file})")
@@ -443,7 +449,7 @@ class EmbeddedWarehouse:
                 conn.execute(f'create database "{DB_NAME}"')
 
 
-def embedded_passfile_of(conn: Connection) -> Path | None:
+def embedded_passfile_of(conn: psycopg.Connection) -> Path | None:
     """The embedded warehouse's passfile if ``conn`` is a session of it (it keeps every role's password), else
     None (a deployment's DBA keeps its passwords)."""
     passfile = conn.info.get_parameters().get("passfile")
@@ -491,7 +497,7 @@ def dbt_env(url: str) -> dict[str, str]:
     }
 
 
-def connect(url: str | None = None, **kw):
+def connect(url: str | None = None, **kw: Any) -> psycopg.Connection:
     """A psycopg 3 connection to the warehouse, autocommit by default.
 
     Autocommit makes every ``with conn.transaction():`` block a real, top-level
@@ -502,3 +508,16 @@ def connect(url: str | None = None, **kw):
 
     kw.setdefault("autocommit", True)
     return psycopg.connect(url or warehouse_url(), **kw)
+
+
+def one_row(conn: psycopg.Connection, query: str, params: Params | None = None) -> tuple[Any, ...]:
+    """The row of a query that always returns one (a function call, an aggregate, a catalogue lookup)."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise WarehouseError(f"the query returned no row: {query!r}")
+    return tuple(row)
+
+
+def scalar(conn: psycopg.Connection, query: str, params: Params | None = None) -> Any:
+    """The one value of such a query."""
+    return one_row(conn, query, params)[0]

@@ -28,8 +28,13 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kaohe.settings import settings
+from kaohe.warehouse import scalar, warehouse_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 # pg_advisory_lock(int4, int4): 'kaoh', 1. The two-key form has its own lock space (objsubid 2),
 # so it never collides with the single-key transaction locks of payroll and of the loader's file keys.
@@ -43,7 +48,7 @@ class WriterLockTimeout(RuntimeError):
 
 @dataclass
 class _Held:
-    conn: object  # psycopg connection holding the lock
+    conn: psycopg.Connection  # holds the lock
     label: str
 
 
@@ -73,7 +78,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def holders(conn) -> list[dict]:
+def holders(conn: psycopg.Connection) -> list[dict]:
     """Who holds (granted) or waits for the writer lock of the connection's database."""
     rows = conn.execute(
         """select l.granted, a.pid, a.application_name, a.usename, a.client_addr::text,
@@ -98,15 +103,15 @@ def _describe(holder: dict | None) -> str:
     return f"'{who}' (server pid {holder['pid']}, since {since})"
 
 
-def _holder(conn) -> dict | None:
+def _holder(conn: psycopg.Connection) -> dict | None:
     return next((h for h in holders(conn) if h["granted"]), None)
 
 
-def _set_name(conn, name: str) -> None:
+def _set_name(conn: psycopg.Connection, name: str) -> None:
     conn.execute("select set_config('application_name', %s, false)", (name,))
 
 
-def _acquire(url: str, name: str, timeout: float):
+def _acquire(url: str, name: str, timeout: float) -> psycopg.Connection:
     """A new connection holding the lock, waiting for it (and saying for whom) up to `timeout` seconds."""
     import psycopg
 
@@ -116,7 +121,7 @@ def _acquire(url: str, name: str, timeout: float):
         conn.execute(
             "select set_config('statement_timeout', '0', false), set_config('idle_session_timeout', '0', false)"
         )
-        if conn.execute("select pg_try_advisory_lock(%s, %s)", LOCK_KEY).fetchone()[0]:
+        if scalar(conn, "select pg_try_advisory_lock(%s, %s)", LOCK_KEY):
             return conn
         started = time.monotonic()
         holder = _holder(conn)
@@ -170,7 +175,7 @@ def _ours(holder: dict | None) -> _Held | None:
     return None
 
 
-def _alive(conn) -> bool:
+def _alive(conn: psycopg.Connection) -> bool:
     try:
         return conn.execute("select pg_backend_pid()").fetchone() is not None
     except Exception:  # noqa: BLE001 - a broken connection (the server restarted): the lock is gone with it
@@ -180,8 +185,6 @@ def _alive(conn) -> bool:
 @contextlib.contextmanager
 def writer_lock(step: str, subject, url: str | None = None, timeout: float | None = None):
     """Hold the warehouse's writer lock for the block (see the module's docstring)."""
-    from kaohe.warehouse import warehouse_url
-
     url = url or warehouse_url()
     key = _identity(url)
     name = label(step, subject)

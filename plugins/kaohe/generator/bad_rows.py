@@ -24,8 +24,8 @@ from kaohe.contract import load_contract
 from . import library as lib
 from .daily import cumulative_value, is_quarter_end, project_state, quarter_label
 from .demolition import LedgerBook
-from .district import District
-from .writers import UTF8, TableWriter, dept_format
+from .district import Dept, District
+from .writers import UTF8, FileFormat, TableWriter, dept_format
 
 FORMULA = "=cmd|' /C calc'!A0"  # must load verbatim, in a valid row's note
 
@@ -77,7 +77,7 @@ class Planter:
         self.d, self.dates, self.book = d, dates, book
         self.rng = random.Random(f"{d.seed}:plants:{dates[0]}:{dates[-1]}")
         self.plants: dict[tuple[date, str, str | None], list[dict]] = {}
-        self.formats: dict[tuple[date, str, str | None], object] = {}  # files only plants create
+        self.formats: dict[tuple[date, str, str | None], FileFormat] = {}  # files only plants create
         self.manifest: list[tuple[date, str, int, str]] = []
         self.bad_files: list[tuple[date, str, str]] = []
         self.bad_file_days: dict[date, list[str]] = {}
@@ -124,7 +124,7 @@ class Planter:
         self._event_seq += 1
         return f"{prefix}{day.year}-{self._event_seq}"
 
-    def _pick_dept(self, day: date, kind: str, pool: list) -> object:
+    def _pick_dept(self, day: date, kind: str, pool: list[Dept]) -> Dept:
         fresh = [x for x in pool if (day, kind, x.code) not in self._used_senders]
         return self.rng.choice(fresh or pool)
 
@@ -260,7 +260,8 @@ class Planter:
             row["occurred_on"] = None
         self._add(day, "supervision", None, rule, [row])
 
-    def _demolition_ledger(self, day: date, rule: str, variant: str) -> None:
+    def _demolition_ledger(self, day: date, rule: str, variant: str) -> bool:
+        """Plant one ledger row (True), or False when the day has nothing delivered to plant against."""
         d, rng, book = self.d, self.rng, self.book
         if rule == "unknown_group":
             g0 = d.groups[0]
@@ -274,7 +275,7 @@ class Planter:
             }
             self._add(day, "demolition_ledger", sender, rule, [row])
             self.formats[(day, "demolition_ledger", sender)] = UTF8
-            return
+            return True
         groups = self._busy_groups(day)
         min_rank = 1 if rule == "status_back" else 0
         for _ in range(100):
@@ -289,6 +290,7 @@ class Planter:
         row = {"household_id": household, "zone_id": g.zone_id, "group_id": g.id, "status_date": day}
         row["status"] = {"unknown_value": "relocated", "status_back": "surveyed", "group_change": status}[rule]
         self._add(day, "demolition_ledger", g.id, rule, [row])
+        return True
 
     def _busy_groups(self, day: date) -> list:
         """Groups that send a ledger that day anyway (a sample of them at large scales)."""
@@ -328,7 +330,7 @@ class Planter:
     def senders(self, day: date, kind: str) -> set[str | None]:
         return {s for (d_, k, s) in self.plants if d_ == day and k == kind}
 
-    def extra_files(self, day: date) -> list[tuple[str, str | None, object]]:
+    def extra_files(self, day: date) -> list[tuple[str, str | None, FileFormat]]:
         """Plant-only files whose sender sends nothing normally (the unknown group)."""
         return [(k, s, fmt) for (d_, k, s), fmt in self.formats.items() if d_ == day]
 

@@ -36,18 +36,19 @@ class Output:
     ) -> bool:
         """Write one file; nothing at all if there are no rows (never a header-only file)."""
         fmt = fmt or KIND_FORMATS[kind]
-        plants = self.planter.plants_for(day, kind, sender) if self.planter else []
-        inject = self.planter is not None and self.planter.injection == (day, sender) and kind == "indicator_progress"
+        planter = self.planter
+        plants = planter.plants_for(day, kind, sender) if planter else []
+        inject = planter is not None and planter.injection == (day, sender) and kind == "indicator_progress"
         rows = iter(rows)
         head = next(rows, None)
         if head is None and not plants:
             return False
         rows = itertools.chain([head] if head is not None else [], rows)
-        if plants:
+        if planter and plants:
             # Files that get plants are small (one department, one group, the office's
             # file of the day), so they are materialised to place the plants at random.
             listed = list(rows)
-            rng = self.planter.position_rng(day, kind, sender)
+            rng = planter.position_rng(day, kind, sender)
             for plant in plants:
                 listed.insert(rng.randint(0, len(listed)), plant)
             rows = iter(listed)
@@ -62,8 +63,8 @@ class Output:
                     inject = False
                     continue
                 number = out.write(row)
-                if rule:
-                    self.planter.record(day, name, number, rule)
+                if rule and planter:  # only a planter's rows carry a _rule
+                    planter.record(day, name, number, rule)
         self.files[kind] += 1
         self.rows[kind] += out.rows
         self.written.setdefault(day, set()).add((kind, sender))
@@ -168,8 +169,11 @@ def _write_day(
     if day == change_date:
         out.write(day, "cadres", None, reference.cadres(d.roster(day, change_date)))
     if planter and planter.weights and planter.weights[0] == day:
-        _, dept, year = planter.weights
-        rows = (dict(row, _rule="weights_sum") if hit else row for row, hit in reference.assignments(d, (dept, year)))
+        _, weights_dept, year = planter.weights
+        rows = (
+            dict(row, _rule="weights_sum") if hit else row
+            for row, hit in reference.assignments(d, (weights_dept, year))
+        )
         out.write(day, "indicator_assignments", None, rows)
 
     # Senders that must send today because a bad row (or the formula note) is planted in their file.

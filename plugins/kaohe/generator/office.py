@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 from . import library as lib
 from . import names
@@ -56,7 +58,7 @@ class Supervision:
 class OfficePlan:
     bonus: dict[date, list[BonusPenalty]]
     supervision: dict[date, list[Supervision]]
-    notable: dict[str, object]  # the special events, for the summary and tests
+    notable: dict[str, Any]  # the special events (one event or a list of them), for the summary and tests
 
 
 def _occurred(rng: random.Random, day: date, start: date) -> date:
@@ -96,7 +98,10 @@ def _staff(rng: random.Random, d: District, dept: str) -> str | None:
 
 
 def plan_office(
-    d: District, dates: list[date], force_bonus: set[date] = frozenset(), force_supervision: set[date] = frozenset()
+    d: District,
+    dates: list[date],
+    force_bonus: AbstractSet[date] = frozenset(),
+    force_supervision: AbstractSet[date] = frozenset(),
 ) -> OfficePlan:
     """`force_*`: days the office must send that kind (a bad row is planted there)."""
     start, end = dates[0], dates[-1]
@@ -116,7 +121,7 @@ def plan_office(
                 if e:
                     sup.setdefault(day, []).append(e)
 
-    notable: dict[str, object] = {}
+    notable: dict[str, Any] = {}
     _sanctions(rng, d, dates, sup, notable)
     _double_warning(rng, d, dates, sup, notable, named_this_quarter)
     _number(bonus, "BP")
@@ -130,7 +135,7 @@ def _forced(d: District, start: date, bonus, sup, force_bonus, force_supervision
     """One ordinary event on each forced day that has none. Drawn from their own
     generators and numbered after the others, so a tree with bad rows is the clean
     tree plus additions (same events, same ids)."""
-    last = {}
+    last: dict[tuple[str, int], int] = {}
     for plan, prefix in ((bonus, "BP"), (sup, "SV")):
         for events in plan.values():
             for e in events:

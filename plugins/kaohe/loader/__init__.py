@@ -29,14 +29,16 @@ from kaohe.loader.ledger import FileOutcome, begin_loads, key_label, record_read
 from kaohe.loader.row_path import copy_rows
 from kaohe.readers import FileRejected
 from kaohe.schema import ensure_schema
-from kaohe.warehouse import connect
+from kaohe.warehouse import connect, scalar
 
 __all__ = ["BATCH_BYTES", "FileOutcome", "NotPlain", "PlainHeader", "load_date", "load_file", "plain_header"]
 
 BATCH_BYTES = 16 << 20  # plain CSV files are copied together, up to this much per transaction
 
 
-def load_file(conn, lf: LandingFile, contract: Contract, newest: bool = True, fast_path: bool = True) -> FileOutcome:
+def load_file(
+    conn: psycopg.Connection, lf: LandingFile, contract: Contract, newest: bool = True, fast_path: bool = True
+) -> FileOutcome:
     """One file in one transaction. ``newest``: no newer file of its key in the folder (see ledger.begin_loads);
     ``fast_path=False``: the row path even for a plain CSV file (the same rows and messages, slower)."""
     with conn.transaction():
@@ -55,7 +57,7 @@ def load_file(conn, lf: LandingFile, contract: Contract, newest: bool = True, fa
     return FileOutcome(lf.name, lf.kind, lf.sender, "pending", load_id, read[0])
 
 
-def _load_plain_batch(conn, batch: list[tuple[LandingFile, PlainHeader]]) -> list[FileOutcome]:
+def _load_plain_batch(conn: psycopg.Connection, batch: list[tuple[LandingFile, PlainHeader]]) -> list[FileOutcome]:
     """Several plain CSV files (of any kinds) in one transaction: two statements to register them, one COPY
     per kind and column order, one ledger update — a handful of round trips instead of about eight per file
     (most files are small: a department's day). Each file still lands whole or not at all; NotPlain or
@@ -69,7 +71,7 @@ def _load_plain_batch(conn, batch: list[tuple[LandingFile, PlainHeader]]) -> lis
             if load_id is None:
                 outcomes.append(FileOutcome(lf.name, lf.kind, lf.sender, "unchanged"))
             else:
-                by_columns.setdefault((lf.kind, header.targets), []).append((lf, header, load_id))
+                by_columns.setdefault((lf.contract_kind, header.targets), []).append((lf, header, load_id))
         for (kind, targets), files in by_columns.items():
             with conn.cursor() as cur, cur.copy(copy_sql(kind, targets)) as copy:
                 for lf, header, load_id in files:
@@ -106,7 +108,7 @@ def load_date(
             header = None
             if fast_path and lf.ext == "csv" and not lf.problem and per_key[(key_label(lf), lf.sender)] == 1:
                 try:
-                    header = plain_header(lf.path, contract, lf.kind)
+                    header = plain_header(lf.path, contract, lf.contract_kind)
                 except NotPlain:
                     pass
             if header is None:
@@ -140,7 +142,7 @@ def load_date(
     return outcomes
 
 
-def _analyze_grown(conn, outcomes: list[FileOutcome]) -> None:
+def _analyze_grown(conn: psycopg.Connection, outcomes: list[FileOutcome]) -> None:
     """Fresh statistics for the tables this load grew a lot: validation queries them at once, and
     autovacuum's ANALYZE comes later — with stale estimates the planner picked nested loops."""
     rows: Counter = Counter()
@@ -150,9 +152,9 @@ def _analyze_grown(conn, outcomes: list[FileOutcome]) -> None:
     for kind, added in rows.items():
         # the new pages into the BRIN index now (unsummarised pages match every lookup)
         conn.execute("select brin_summarize_new_values(%s::regclass)", (f"raw.{kind}_load_brin",))
-        estimate = conn.execute(
-            "select greatest(reltuples, 0) from pg_class where oid = %s::regclass", (f"raw.{kind}",)
-        ).fetchone()[0]
+        estimate = scalar(
+            conn, "select greatest(reltuples, 0) from pg_class where oid = %s::regclass", (f"raw.{kind}",)
+        )
         if added >= 1000 and added > 0.2 * estimate:
             conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(kind)))
     if sum(o.status == "pending" for o in outcomes) >= 500:
@@ -161,7 +163,9 @@ def _analyze_grown(conn, outcomes: list[FileOutcome]) -> None:
 
 def _chunks(files: list) -> list[list]:
     """Consecutive runs of files up to BATCH_BYTES (a file larger than that is a batch of its own)."""
-    chunks, current, size = [], [], 0
+    chunks: list[list] = []
+    current: list = []
+    size = 0
     for item in files:
         nbytes = item[0].path.stat().st_size
         if current and size + nbytes > BATCH_BYTES:

@@ -78,9 +78,10 @@ def plain_header(path: Path, contract: Contract, kind: str) -> PlainHeader:
         targets, _ = map_header(header, contract, kind)
     except (FileRejected, csv.Error, StopIteration, UnicodeDecodeError):
         raise NotPlain from None
-    if None in targets:
+    named = tuple(t for t in targets if t is not None)
+    if len(named) < len(targets):
         raise NotPlain  # an extra column goes to _extra: the row path's job
-    return PlainHeader(encoding, tuple(targets), len(header_bytes))
+    return PlainHeader(encoding, named, len(header_bytes))
 
 
 def copy_sql(kind: str, targets: tuple[str, ...]):
@@ -180,12 +181,12 @@ def stream_plain(copy, lf: LandingFile, header: PlainHeader, load_id: int) -> in
     return rows
 
 
-def copy_plain(conn, lf: LandingFile, contract: Contract, load_id: int) -> tuple[int, str] | None:
+def copy_plain(conn: psycopg.Connection, lf: LandingFile, contract: Contract, load_id: int) -> tuple[int, str] | None:
     """A CSV file COPY'd as it is (rows read, encoding), or None when the row-by-row path must decide."""
     try:
         with conn.transaction():  # savepoint: a file that is not plain goes row by row
-            header = plain_header(lf.path, contract, lf.kind)
-            with conn.cursor() as cur, cur.copy(copy_sql(lf.kind, header.targets)) as copy:
+            header = plain_header(lf.path, contract, lf.contract_kind)
+            with conn.cursor() as cur, cur.copy(copy_sql(lf.contract_kind, header.targets)) as copy:
                 return stream_plain(copy, lf, header, load_id), header.encoding
     except (NotPlain, psycopg.DataError):
         return None  # DataError: PostgreSQL's CSV parser disagreed (a field count, say)

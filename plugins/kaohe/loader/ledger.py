@@ -8,8 +8,12 @@ the rows in raw and the rejects land together or not at all.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from kaohe.landing import LandingFile
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @dataclass
@@ -31,7 +35,9 @@ def key_label(lf: LandingFile) -> str:
     return lf.kind or lf.path.stem.partition("__")[0].strip().lower()
 
 
-def begin_loads(conn, files: list[tuple[LandingFile, str]], newest: bool = True) -> list[int | None]:
+def begin_loads(
+    conn: psycopg.Connection, files: list[tuple[LandingFile, str]], newest: bool = True
+) -> list[int | None]:
     """Inside the caller's transaction: lock each file's key (two runs of one date must not load a key twice)
     and add its ledger row unless it is unchanged (→ None).
 
@@ -86,7 +92,7 @@ def begin_loads(conn, files: list[tuple[LandingFile, str]], newest: bool = True)
     return [by_file.get(lf.name) for lf, _ in files]
 
 
-def record_reads(conn, reads: dict[int, tuple[int, str]]) -> None:
+def record_reads(conn: psycopg.Connection, reads: dict[int, tuple[int, str]]) -> None:
     """The ledger rows' rows_read and encoding, load id -> (rows, encoding), in one statement."""
     conn.execute(
         "update quarantine.file_loads f set rows_read = u.rows_read, encoding = u.encoding"
@@ -96,7 +102,7 @@ def record_reads(conn, reads: dict[int, tuple[int, str]]) -> None:
     )
 
 
-def reject(conn, load_id: int, lf: LandingFile, reason: str) -> FileOutcome:
+def reject(conn: psycopg.Connection, load_id: int, lf: LandingFile, reason: str) -> FileOutcome:
     """The delivery refused whole: its ledger row says why, and the file is listed in quarantine."""
     conn.execute(
         "update quarantine.file_loads set status = 'rejected', reason = %s, rows_read = 0,"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 from psycopg import sql
 
 from kaohe.contract import Contract
@@ -12,14 +13,15 @@ from kaohe.landing import LandingFile
 from kaohe.readers import FileRejected, OpenedFile, open_landing_file
 
 
-def copy_rows(conn, lf: LandingFile, contract: Contract, load_id: int) -> tuple[int, str]:
+def copy_rows(conn: psycopg.Connection, lf: LandingFile, contract: Contract, load_id: int) -> tuple[int, str]:
     """The file's rows into raw under ``load_id`` (rows read, encoding), or FileRejected with nothing left in
     raw: a file that breaks mid-stream is rejected whole."""
-    opened = open_landing_file(lf.path, lf.ext, contract, lf.kind)
+    kind = lf.contract_kind
+    opened = open_landing_file(lf.path, lf.ext, contract, kind)
     try:
         with conn.transaction():  # savepoint
             rows_read, broken = _write_rows(
-                conn, load_id, lf.district_code, opened, contract.kinds[lf.kind].column_names, lf.kind
+                conn, load_id, lf.district_code, opened, contract.kinds[kind].column_names, kind
             )
             if broken:
                 _quarantine_broken(conn, load_id, lf, broken)
@@ -55,7 +57,7 @@ def _write_rows(
     return count, broken
 
 
-def _quarantine_broken(conn, load_id: int, lf: LandingFile, broken: list[tuple[int, str]]) -> None:
+def _quarantine_broken(conn: psycopg.Connection, load_id: int, lf: LandingFile, broken: list[tuple[int, str]]) -> None:
     """The rows broken in structure, into quarantine in one statement (one join over the load's rows, not a
     lookup per row: raw has no per-row index)."""
     conn.execute(
@@ -67,7 +69,7 @@ def _quarantine_broken(conn, load_id: int, lf: LandingFile, broken: list[tuple[i
             " || coalesce(r._extra, '{{}}'::jsonb)"
             " from raw.{} r join unnest(%s::int[], %s::text[], %s::text[]) b (row_number, rule, message)"
             " on b.row_number = r._row_number where r._load_id = %s"
-        ).format(sql.Identifier(lf.kind)),
+        ).format(sql.Identifier(lf.contract_kind)),
         (
             load_id,
             lf.business_date,

@@ -166,7 +166,7 @@ def _write_site_index(store, business_date: date, entries: list[dict]) -> None:
     from dateutil.parser import parse
     from great_expectations.render.renderer.site_index_page_renderer import SiteIndexPageRenderer
 
-    links = OrderedDict(site_name=f"Kaohe — {business_date.isoformat()}")
+    links: OrderedDict[str, object] = OrderedDict(site_name=f"Kaohe — {business_date.isoformat()}")
     links["validations_links"] = [
         {
             "expectation_suite_name": e["suite"],

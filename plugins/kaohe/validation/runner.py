@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 
+import psycopg
 from psycopg import sql
 
 from kaohe.contract import Contract, load_contract
 from kaohe.validation.suites import STAGES, build_rule_specs, build_suite
 from kaohe.validation.typed_values import parsed_columns_sql, valid_view_sql
-from kaohe.warehouse import connect, warehouse_url
+from kaohe.warehouse import connect, one_row, warehouse_url
 
 
 class ValidationError(RuntimeError):
@@ -47,7 +48,7 @@ class KindResult:
     data_docs: str | None = None
 
 
-def ensure_valid_views(conn, contract: Contract) -> None:
+def ensure_valid_views(conn: psycopg.Connection, contract: Contract) -> None:
     for kind in contract.kinds.values():
         conn.execute(valid_view_sql(contract, kind))
 
@@ -165,7 +166,7 @@ def _row_query(expectation_result, spec, view: str) -> str:
     return f"select q._load_id, q._row_number, {message} as _message from ({query}) q"
 
 
-def _quarantine(conn, kind: str, business_date: date, rule: str, row_query: str) -> int:
+def _quarantine(conn: psycopg.Connection, kind: str, business_date: date, rule: str, row_query: str) -> int:
     cur = conn.execute(
         sql.SQL(
             """insert into quarantine.rejected_rows
@@ -183,7 +184,7 @@ on conflict (load_id, row_number) do nothing"""
     return cur.rowcount
 
 
-def _finalise(conn, load_ids: list[int]) -> None:
+def _finalise(conn: psycopg.Connection, load_ids: list[int]) -> None:
     conn.execute(
         """update quarantine.file_loads f
            set rows_quarantined = q.n, rows_loaded = f.rows_read - q.n, status = 'loaded', validated_at = clock_timestamp()
@@ -203,7 +204,7 @@ def _finalise(conn, load_ids: list[int]) -> None:
     )
 
 
-def check_row_accounting(conn, business_date: date) -> list[str]:
+def check_row_accounting(conn: psycopg.Connection, business_date: date) -> list[str]:
     """Every file of the date: read = loaded + quarantined, and read = rows kept in raw.
 
     One count per kind, over the range of the date's load ids (the BRIN index's range): a province
@@ -264,7 +265,7 @@ def validate_date(business_date: date, url: str | None = None) -> list[KindResul
     return results
 
 
-def _build_batch(conn, contract: Contract, kind: str, name: str, load_ids: list[int]) -> None:
+def _build_batch(conn: psycopg.Connection, contract: Contract, kind: str, name: str, load_ids: list[int]) -> None:
     """The batch as a table, not a view: every expectation of a stage reads it (twenty-odd queries a kind),
     and as a view each re-ran the join of raw with the ledger and the quarantine. It carries the parsed
     values too (``_v_<column>``, parsed once here instead of in every rule). Unlogged (a scratch copy,
@@ -295,7 +296,9 @@ def _build_batch(conn, contract: Contract, kind: str, name: str, load_ids: list[
         conn.execute(sql.SQL("analyze {}").format(sql.SQL(name)))
 
 
-def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: list[dict]) -> KindResult:
+def _validate_kind(
+    conn: psycopg.Connection, url, contract, kind, business_date, load_ids, pages: list[dict]
+) -> KindResult:
     from kaohe.validation import data_docs
 
     # One batch table per kind: kaohe_daily runs one date at a time (max_active_runs=1).
@@ -328,9 +331,11 @@ def _validate_kind(conn, url, contract, kind, business_date, load_ids, pages: li
                     stale = True
     with conn.transaction():
         _finalise(conn, load_ids)
-    read, quarantined = conn.execute(
-        "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)", (load_ids,)
-    ).fetchone()
+    read, quarantined = one_row(
+        conn,
+        "select sum(rows_read), sum(rows_quarantined) from quarantine.file_loads where load_id = any(%s)",
+        (load_ids,),
+    )
     return KindResult(
         kind,
         len(load_ids),

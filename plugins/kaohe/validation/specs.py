@@ -43,14 +43,19 @@ class RuleSpec:
             return f"with {batch},\n{body[5:]}"
         return f"with {batch}\n{body}"
 
+    def _column(self) -> str:
+        if self.column is None:
+            raise ValueError(f"rule {self.rule}: a not-null or regex expectation needs a column")
+        return self.column
+
     def to_expectation(self, order: int):
         import great_expectations.expectations as gxe
 
         meta = {"rule": self.rule, "column": self.column, "message": self.message, "order": order}
         if self.not_null:
-            return gxe.ExpectColumnValuesToNotBeNull(column=self.column, meta=meta)
+            return gxe.ExpectColumnValuesToNotBeNull(column=self._column(), meta=meta)
         if self.regex:
-            return gxe.ExpectColumnValuesToMatchRegex(column=self.column, regex=self.regex, meta=meta)
+            return gxe.ExpectColumnValuesToMatchRegex(column=self._column(), regex=self.regex, meta=meta)
         return count_only_rows_expectation()(
             unexpected_rows_query=self.query, description=f"{self.rule}: {self.message}", meta=meta
         )

@@ -37,7 +37,8 @@ progress as (
 ),
 
 current_rows as (
-    select * from progress where delivery_rank = 1
+    select * from progress
+    where delivery_rank = 1
 ),
 
 targets as (

@@ -35,7 +35,7 @@ quarter_grades as (
         c.grade,
         'draft' as grade_source
     from current_grades c
-    where c.quarter not in (select quarter from published)
+    where c.quarter not in (select p.quarter from published p)
 
     union all
 

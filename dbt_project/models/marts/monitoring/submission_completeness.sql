@@ -31,7 +31,7 @@ with params as (
 
 file_loads as (
     select * from {{ ref('stg_quarantine__file_loads') }}
-    where business_date <= (select business_date from params)
+    where business_date <= (select p.business_date from params p)
 ),
 
 -- every day something was delivered, and the run's own date (a day when no
