@@ -47,6 +47,33 @@ def cmd_warehouse(args) -> int:
     return 0
 
 
+def cmd_district(args) -> int:
+    from kaohe.districts import register, registered
+    from kaohe.warehouse import connect
+
+    with connect() as conn:
+        if args.action == "add":
+            if not args.code or not args.name:
+                raise SystemExit("kaohe district add: give the code and its name: kaohe district add HB --name 汉滨区")
+            district = register(conn, args.code, args.name, args.city)
+            print(f"registered {district.code} {district.name}" + (f" ({district.city})" if district.city else ""))
+            from kaohe.access import district_roles
+            from kaohe.warehouse import embedded_passfile_of
+
+            roles = ", ".join(district_roles(district.code))
+            if embedded_passfile_of(conn):
+                print(f"  reader roles {roles}: passwords in the embedded warehouse's passfile")
+            else:
+                print(f"  reader roles {roles}: set their passwords (ALTER ROLE … PASSWORD …) before they log in")
+            print(f"  its files: <landing root>/{district.code}/<YYYY-MM-DD>/")
+            return 0
+        districts = registered(conn)
+    print(f"{'code':<14}{'name':<16}{'city':<12}default")
+    for d in districts:
+        print(f"{d.code:<14}{d.name:<16}{d.city or '':<12}{'yes' if d.is_default else ''}")
+    return 0
+
+
 def cmd_generate(args) -> int:
     from kaohe.generator import generate
 
@@ -165,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("warehouse", help="the embedded warehouse: status | start | stop | url")
     p.add_argument("action", choices=["status", "start", "stop", "url"])
     p.set_defaults(func=cmd_warehouse)
+
+    p = sub.add_parser("district", help="the districts of the network: add CODE --name 名称 [--city 市] | list")
+    p.add_argument("action", choices=["add", "list"])
+    p.add_argument("code", nargs="?", help="2–12 letters and digits, starting with a letter (add)")
+    p.add_argument("--name", help="the district's name, e.g. 汉滨区 (add)")
+    p.add_argument("--city", help="the city it belongs to, a display label (add)")
+    p.set_defaults(func=cmd_district)
 
     p = sub.add_parser("generate", help="write a sample district's landing tree")
     p.add_argument("--landing", required=True)

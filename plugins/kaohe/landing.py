@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from kaohe.contract import Contract, load_contract
+from kaohe.districts import DEFAULT_CODE
 from kaohe.settings import input_limits
 
 SUPPORTED_EXTENSIONS = ("csv", "xlsx")
@@ -26,6 +27,7 @@ SENDER_PATTERN = re.compile(r"^(D[0-9]{2,4}|G[0-9]{2,4})$")
 class LandingFile:
     path: Path
     business_date: date
+    district_code: str  # the district whose folder holds it
     kind: str | None  # None: not a kind of the contract
     sender: str  # '' when the file name names none
     ext: str
@@ -56,7 +58,9 @@ class LandingFile:
         return digest.hexdigest()
 
 
-def parse_file_name(path: Path, business_date: date, contract: Contract) -> LandingFile:
+def parse_file_name(
+    path: Path, business_date: date, contract: Contract, district_code: str = DEFAULT_CODE
+) -> LandingFile:
     name = path.name.strip()
     stem, _, ext = name.rpartition(".")
     ext = ext.strip().lower()
@@ -74,7 +78,15 @@ def parse_file_name(path: Path, business_date: date, contract: Contract) -> Land
         problem = f"unsupported_format: '.{ext}' files are not accepted (send .csv or .xlsx)"
     elif sender and not SENDER_PATTERN.match(sender):
         problem = f"bad_sender: '{sender_part.strip()}' in the file name is not a department or work-group code"
-    return LandingFile(path=path, business_date=business_date, kind=kind, sender=sender, ext=ext, problem=problem)
+    return LandingFile(
+        path=path,
+        business_date=business_date,
+        district_code=district_code,
+        kind=kind,
+        sender=sender,
+        ext=ext,
+        problem=problem,
+    )
 
 
 def megabytes(nbytes: int) -> str:
@@ -93,7 +105,9 @@ def size_problem(path: Path) -> str | None:
     )
 
 
-def discover(landing_root: Path, business_date: date, contract: Contract | None = None) -> list[LandingFile]:
+def discover(
+    landing_root: Path, business_date: date, contract: Contract | None = None, district_code: str = DEFAULT_CODE
+) -> list[LandingFile]:
     """The files delivered for one business date, oldest first (newest wins a key)."""
     contract = contract or load_contract()
     folder = Path(landing_root) / business_date.isoformat()
@@ -102,7 +116,7 @@ def discover(landing_root: Path, business_date: date, contract: Contract | None 
     files = []
     for p in folder.iterdir():
         if p.is_file() and not p.name.startswith((".", "~$")):
-            lf = parse_file_name(p, business_date, contract)
+            lf = parse_file_name(p, business_date, contract, district_code)
             if lf.problem is None and (too_large := size_problem(p)):
                 lf = replace(lf, problem=too_large)
             files.append(lf)

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from psycopg import sql
+
 from kaohe.contract import Contract, load_contract
+from kaohe.districts import District
 
 if TYPE_CHECKING:
     import psycopg
@@ -80,6 +83,7 @@ create schema if not exists ops;
 
 create table if not exists quarantine.file_loads (
     load_id           bigserial primary key,
+    district_code     text not null,
     business_date     date not null,
     kind              text not null,
     sender            text not null default '',
@@ -95,12 +99,12 @@ create table if not exists quarantine.file_loads (
     validated_at      timestamptz,
     superseded_by     bigint references quarantine.file_loads (load_id)
 );
-create index if not exists file_loads_key on quarantine.file_loads (kind, business_date, sender);
 comment on table quarantine.file_loads is
   'The file ledger: one row per delivery. status: pending (loaded to raw, not yet validated), loaded (validated, in force), superseded (replaced by a resubmission of the same date/kind/sender), rejected (unusable as a whole).';
 
 create table if not exists quarantine.rejected_rows (
     load_id        bigint not null references quarantine.file_loads (load_id),
+    district_code  text not null,
     business_date  date not null,
     kind           text not null,
     file           text not null,
@@ -115,6 +119,7 @@ comment on table quarantine.rejected_rows is
 
 create table if not exists quarantine.rejected_files (
     load_id        bigint references quarantine.file_loads (load_id),
+    district_code  text,  -- null: an entry of the landing root that belongs to no district (unknown_district)
     business_date  date not null,
     kind           text,
     file           text not null,
@@ -169,6 +174,7 @@ def raw_table_sql(contract: Contract, kind: str) -> str:
     return f"""
 create table if not exists raw.{kind} (
     _load_id bigint not null,
+    district_code text not null,
     _row_number integer not null,
     {cols},
     _extra jsonb
@@ -178,10 +184,42 @@ create index if not exists {kind}_load_brin on raw.{kind} using brin (_load_id)
 """
 
 
-def ensure_schema(conn: psycopg.Connection, contract: Contract | None = None) -> None:
+DISTRICT_TABLES = ("quarantine.file_loads", "quarantine.rejected_rows", "quarantine.rejected_files")
+
+
+def add_district_columns(conn, default_code: str, contract: Contract) -> None:
+    """A single-district warehouse of an earlier version: its ledger, quarantine and raw tables gain
+    ``district_code``, every existing row the default district's. Only when missing: ALTER TABLE locks a table
+    out even when it changes nothing, and this runs on every load. Adding a column with a default and dropping
+    the default is two catalogue updates, whatever the table's size (PostgreSQL 11+)."""
+    tables = [*DISTRICT_TABLES, *(f"raw.{kind}" for kind in contract.kinds)]
+    missing = conn.execute(
+        "select t from unnest(%s::text[]) t where not exists (select from pg_attribute a"
+        " where a.attrelid = t::regclass and a.attname = 'district_code' and not a.attisdropped)",
+        (tables,),
+    ).fetchall()
+    for (table,) in missing:
+        name = sql.Identifier(*table.split("."))
+        not_null = sql.SQL("" if table == "quarantine.rejected_files" else "not null")
+        conn.execute(
+            sql.SQL("alter table {} add column district_code text {} default {}").format(
+                name, not_null, sql.Literal(default_code)
+            )
+        )
+        conn.execute(sql.SQL("alter table {} alter column district_code drop default").format(name))
+    if missing:
+        conn.execute("drop index if exists quarantine.file_loads_key")  # the key without the district
+    conn.execute(
+        "create index if not exists file_loads_district_key"
+        " on quarantine.file_loads (district_code, kind, business_date, sender)"
+    )
+
+
+def ensure_schema(conn: psycopg.Connection, contract: Contract | None = None) -> District:
     """Create (or bring up to date) everything Kaohe writes to outside dbt: ingestion's
     tables, the payroll versions and the reader roles' grants."""
     from kaohe.access import ensure_roles
+    from kaohe.districts import ensure_districts
     from kaohe.payroll import ensure_payroll_schema
 
     contract = contract or load_contract()
@@ -189,9 +227,11 @@ def ensure_schema(conn: psycopg.Connection, contract: Contract | None = None) ->
     conn.execute("select pg_advisory_xact_lock(hashtext('kaohe.ensure_schema'))")
     conn.execute(FUNCTIONS_SQL)
     conn.execute(LEDGER_SQL)
+    default = ensure_districts(conn)
     conn.execute(NO_JIT_SQL)
     for kind in contract.kinds:
         conn.execute(raw_table_sql(contract, kind))
+    add_district_columns(conn, default.code, contract)
     # Warehouses created by older versions still carry raw's primary and foreign keys: dropped once. Looked up
     # first, since ALTER TABLE locks the table out even when there is nothing to drop (this runs every load).
     for (statement,) in conn.execute(
@@ -201,3 +241,4 @@ def ensure_schema(conn: psycopg.Connection, contract: Contract | None = None) ->
         conn.execute(statement)
     ensure_payroll_schema(conn)
     ensure_roles(conn)
+    return default

@@ -134,6 +134,14 @@ class Settings:
         "the reports folder whatever the warehouse; unset: the warehouse's own (kaohe.outputs)",
         parse=_path,
     )
+    # the districts (one-network.md)
+    district: str | None = _setting(
+        "KAOHE_DISTRICT",
+        "the default district's code, stored in the warehouse on first use; unset: AKGX on a new warehouse",
+    )
+    district_name: str | None = _setting(
+        "KAOHE_DISTRICT_NAME", "the default district's name; unset: 安康高新区 on a new warehouse"
+    )
     # the warehouse
     warehouse_url: str | None = _setting(
         "KAOHE_WAREHOUSE_URL", "the warehouse's PostgreSQL URL; unset: the embedded warehouse", secret=True

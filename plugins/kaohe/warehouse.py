@@ -390,7 +390,8 @@ class EmbeddedWarehouse:
         deployment), else as generated once."""
         from kaohe.access import given_passwords
 
-        desired = {SUPERUSER: current.get(SUPERUSER) or _new_password()}
+        # the districts' reader roles (kaohe district add) keep theirs
+        desired = {**current, SUPERUSER: current.get(SUPERUSER) or _new_password()}
         for role, given in given_passwords().items():
             desired[role] = given or current.get(role) or _new_password()
         return desired
@@ -446,6 +447,23 @@ class EmbeddedWarehouse:
             exists = conn.execute("select 1 from pg_database where datname = %s", (DB_NAME,)).fetchone()
             if not exists:
                 conn.execute(f'create database "{DB_NAME}"')
+
+
+def embedded_passfile_of(conn: psycopg.Connection) -> Path | None:
+    """The embedded warehouse's passfile if ``conn`` is a session of it (it keeps every role's password), else
+    None (a deployment's DBA keeps its passwords)."""
+    passfile = conn.info.get_parameters().get("passfile")
+    embedded = EmbeddedWarehouse.default().passfile
+    return embedded if passfile and Path(passfile).absolute() == embedded else None
+
+
+def remembered_password(passfile: Path, role: str) -> str:
+    """``role``'s password in the passfile, generated and written there first if it has none."""
+    passwords = read_passfile(passfile)
+    if role not in passwords:
+        passwords[role] = _new_password()
+        write_passfile(passfile, passwords)
+    return passwords[role]
 
 
 def warehouse_url(start: bool = True) -> str:

@@ -75,7 +75,7 @@ def _load_plain_batch(conn: psycopg.Connection, batch: list[tuple[LandingFile, P
         for (kind, targets), files in by_columns.items():
             with conn.cursor() as cur, cur.copy(copy_sql(kind, targets)) as copy:
                 for lf, header, load_id in files:
-                    loaded[load_id] = (lf, header, stream_plain(copy, lf.path, header, load_id))
+                    loaded[load_id] = (lf, header, stream_plain(copy, lf, header, load_id))
         if loaded:
             record_reads(conn, {load_id: (rows, header.encoding) for load_id, (_, header, rows) in loaded.items()})
     outcomes += [
@@ -99,8 +99,8 @@ def load_date(
     outcomes = []
     with connect(url) as conn:
         with conn.transaction():
-            ensure_schema(conn, contract)
-        files = discover(Path(landing_root), business_date, contract)
+            default = ensure_schema(conn, contract)
+        files = discover(Path(landing_root), business_date, contract, default.code)
         per_key = Counter((key_label(lf), lf.sender) for lf in files)
         plain: list[tuple[LandingFile, PlainHeader]] = []
         one_by_one = []

@@ -88,7 +88,7 @@ def copy_sql(kind: str, targets: tuple[str, ...]):
     # force_null: a quoted empty field is null too, as the row path makes every empty value
     return sql.SQL("copy raw.{} ({}) from stdin with (format csv, force_null ({}))").format(
         sql.Identifier(kind),
-        sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", "_row_number", *targets]),
+        sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", "district_code", "_row_number", *targets]),
         sql.SQL(", ").join(sql.Identifier(c) for c in targets),
     )
 
@@ -106,9 +106,9 @@ def _suspicious(data: bytes) -> bool:
     return bool(data.translate(None, _UNICODE_LEADS)) and _UNICODE_SPACE.search(data) is not None
 
 
-def stream_plain(copy, path: Path, header: PlainHeader, load_id: int) -> int:
-    r"""Send a plain CSV file's data lines into a COPY, each prefixed with the load id and its spreadsheet row
-    number: the rows the row path would write, without Python per value (≈ psql \copy's speed).
+def stream_plain(copy, lf: LandingFile, header: PlainHeader, load_id: int) -> int:
+    r"""Send a plain CSV file's data lines into a COPY, each prefixed with the load id, the district and its
+    spreadsheet row number: the rows the row path would write, without Python per value (≈ psql \copy's speed).
 
     Lines that need the row path's rules (a quote, spaces to trim, a blank line) are parsed with the csv
     module one by one and written back quoted. Anything else — a record spanning lines, a bare CR, a field
@@ -118,11 +118,11 @@ def stream_plain(copy, path: Path, header: PlainHeader, load_id: int) -> int:
     width = len(header.targets)
     longest = input_limits().max_field_chars  # a longer line (or none at all) is the row path's to judge
     decoder = codecs.getincrementaldecoder(header.encoding)() if header.encoding != "utf-8-sig" else None
-    prefix = b"%d," % load_id
+    prefix = b"%d,%s," % (load_id, lf.district_code.encode())  # a code is A-Z and 0-9: nothing to quote
     number = 1  # the header is row 1
     rows = 0
     rest = b""
-    with open(path, "rb") as fh:
+    with open(lf.path, "rb") as fh:
         fh.seek(header.offset)
         while True:
             block = fh.read(_BLOCK)
@@ -187,6 +187,6 @@ def copy_plain(conn: psycopg.Connection, lf: LandingFile, contract: Contract, lo
         with conn.transaction():  # savepoint: a file that is not plain goes row by row
             header = plain_header(lf.path, contract, lf.contract_kind)
             with conn.cursor() as cur, cur.copy(copy_sql(lf.contract_kind, header.targets)) as copy:
-                return stream_plain(copy, lf.path, header, load_id), header.encoding
+                return stream_plain(copy, lf, header, load_id), header.encoding
     except (NotPlain, psycopg.DataError):
         return None  # DataError: PostgreSQL's CSV parser disagreed (a field count, say)

@@ -1,4 +1,4 @@
-"""The file ledger (``quarantine.file_loads``): one row per delivery, keyed by (date, kind, sender).
+"""The file ledger (``quarantine.file_loads``): one row per delivery, keyed by (district, date, kind, sender).
 
 A load begins by locking its files' keys and adding their ledger rows (or finding them unchanged), records
 what was read, or rejects the file whole — always inside the caller's transaction, so that the ledger row,
@@ -52,17 +52,24 @@ def begin_loads(
     committed before the locks were granted.
     """
     labels = [key_label(lf) for lf, _ in files]
-    keys = [f"{lf.business_date}|{label}|{lf.sender}" for (lf, _), label in zip(files, labels, strict=False)]
+    keys = [
+        f"{lf.district_code}|{lf.business_date}|{label}|{lf.sender}"
+        for (lf, _), label in zip(files, labels, strict=False)
+    ]
     conn.execute(
         "select count(pg_advisory_xact_lock(h)) from (select hashtext(k) as h from unnest(%s::text[]) k"
         " order by 1) locks",
         (keys,),
     )
-    same_key = "f.business_date = u.business_date and f.kind = u.kind and f.sender = u.sender"
+    same_key = (
+        "f.district_code = u.district_code and f.business_date = u.business_date and f.kind = u.kind"
+        " and f.sender = u.sender"
+    )
     rows = conn.execute(
-        "insert into quarantine.file_loads (business_date, kind, sender, file, checksum, status)"
-        " select u.business_date, u.kind, u.sender, u.file, u.checksum, 'pending'"
-        " from unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::text[]) u (business_date, kind, sender, file, checksum)"
+        "insert into quarantine.file_loads (district_code, business_date, kind, sender, file, checksum, status)"
+        " select u.district_code, u.business_date, u.kind, u.sender, u.file, u.checksum, 'pending'"
+        " from unnest(%s::text[], %s::date[], %s::text[], %s::text[], %s::text[], %s::text[])"
+        " u (district_code, business_date, kind, sender, file, checksum)"
         " where case when %s"
         f" then (select f.checksum from quarantine.file_loads f where {same_key} order by f.load_id desc limit 1)"
         "      is distinct from u.checksum"
@@ -72,6 +79,7 @@ def begin_loads(
         " end"
         " returning load_id, file",
         (
+            [lf.district_code for lf, _ in files],
             [lf.business_date for lf, _ in files],
             labels,
             [lf.sender for lf, _ in files],
@@ -102,7 +110,8 @@ def reject(conn: psycopg.Connection, load_id: int, lf: LandingFile, reason: str)
         (reason, load_id),
     )
     conn.execute(
-        "insert into quarantine.rejected_files (load_id, business_date, kind, file, reason) values (%s, %s, %s, %s, %s)",
-        (load_id, lf.business_date, lf.kind, lf.name, reason),
+        "insert into quarantine.rejected_files (load_id, district_code, business_date, kind, file, reason)"
+        " values (%s, %s, %s, %s, %s, %s)",
+        (load_id, lf.district_code, lf.business_date, lf.kind, lf.name, reason),
     )
     return FileOutcome(lf.name, lf.kind, lf.sender, "rejected", load_id, 0, reason)

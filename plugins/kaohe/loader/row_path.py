@@ -20,7 +20,9 @@ def copy_rows(conn: psycopg.Connection, lf: LandingFile, contract: Contract, loa
     opened = open_landing_file(lf.path, lf.ext, contract, kind)
     try:
         with conn.transaction():  # savepoint
-            rows_read, broken = _write_rows(conn, load_id, opened, contract.kinds[kind].column_names, kind)
+            rows_read, broken = _write_rows(
+                conn, load_id, lf.district_code, opened, contract.kinds[kind].column_names, kind
+            )
             if broken:
                 _quarantine_broken(conn, load_id, lf, broken)
     except (OSError, ValueError, KeyError) as exc:
@@ -29,11 +31,11 @@ def copy_rows(conn: psycopg.Connection, lf: LandingFile, contract: Contract, loa
 
 
 def _write_rows(
-    conn, load_id: int, opened: OpenedFile, columns: list[str], kind: str
+    conn, load_id: int, district_code: str, opened: OpenedFile, columns: list[str], kind: str
 ) -> tuple[int, list[tuple[int, str]]]:
     copy_sql = sql.SQL("copy raw.{} ({}) from stdin").format(
         sql.Identifier(kind),
-        sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", "_row_number", *columns, "_extra"]),
+        sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", "district_code", "_row_number", *columns, "_extra"]),
     )
     broken: list[tuple[int, str]] = []
     count = 0
@@ -43,6 +45,7 @@ def _write_rows(
             copy.write_row(
                 (
                     load_id,
+                    district_code,
                     row.number,
                     *[values.get(c) for c in columns],
                     json.dumps(row.extra, ensure_ascii=False) if row.extra else None,
@@ -59,9 +62,11 @@ def _quarantine_broken(conn: psycopg.Connection, load_id: int, lf: LandingFile, 
     lookup per row: raw has no per-row index)."""
     conn.execute(
         sql.SQL(
-            "insert into quarantine.rejected_rows (load_id, business_date, kind, file, row_number, rule, message, raw)"
-            " select %s, %s, %s, %s, r._row_number, b.rule, b.message,"
-            " (to_jsonb(r) - '_load_id' - '_row_number' - '_extra') || coalesce(r._extra, '{{}}'::jsonb)"
+            "insert into quarantine.rejected_rows"
+            " (load_id, district_code, business_date, kind, file, row_number, rule, message, raw)"
+            " select %s, r.district_code, %s, %s, %s, r._row_number, b.rule, b.message,"
+            " (to_jsonb(r) - '_load_id' - 'district_code' - '_row_number' - '_extra')"
+            " || coalesce(r._extra, '{{}}'::jsonb)"
             " from raw.{} r join unnest(%s::int[], %s::text[], %s::text[]) b (row_number, rule, message)"
             " on b.row_number = r._row_number where r._load_id = %s"
         ).format(sql.Identifier(lf.contract_kind)),

@@ -169,9 +169,11 @@ def _row_query(expectation_result, spec, view: str) -> str:
 def _quarantine(conn: psycopg.Connection, kind: str, business_date: date, rule: str, row_query: str) -> int:
     cur = conn.execute(
         sql.SQL(
-            """insert into quarantine.rejected_rows (load_id, business_date, kind, file, row_number, rule, message, raw)
-select u._load_id, %s, %s, f.file, u._row_number, %s, 'Row ' || u._row_number || ': ' || coalesce(u._message, 'breaks rule ' || %s),
-       (to_jsonb(r) - '_load_id' - '_row_number' - '_extra') || coalesce(r._extra, '{{}}'::jsonb)
+            """insert into quarantine.rejected_rows
+    (load_id, district_code, business_date, kind, file, row_number, rule, message, raw)
+select u._load_id, f.district_code, %s, %s, f.file, u._row_number, %s,
+       'Row ' || u._row_number || ': ' || coalesce(u._message, 'breaks rule ' || %s),
+       (to_jsonb(r) - '_load_id' - 'district_code' - '_row_number' - '_extra') || coalesce(r._extra, '{{}}'::jsonb)
 from ({}) u
 join quarantine.file_loads f on f.load_id = u._load_id
 join raw.{} r on r._load_id = u._load_id and r._row_number = u._row_number

@@ -95,7 +95,9 @@ def valid_view_sql(contract: Contract, kind: Kind) -> str:
     # views are created outside GX: plain SQL
     return undouble_braces(f"""create or replace view ingest.valid_{kind.name} as
 select f.business_date as _business_date, r._load_id, r._row_number, f.file as _file, f.sender as _sender,
-       {cols}
+       {cols},
+       -- last: CREATE OR REPLACE VIEW may only add columns at the end (warehouses of earlier versions)
+       f.district_code as _district_code
 from raw.{kind.name} r
 join quarantine.file_loads f on f.load_id = r._load_id and f.status = 'loaded'
 where not exists (select 1 from quarantine.rejected_rows q where q.load_id = r._load_id and q.row_number = r._row_number)""")
