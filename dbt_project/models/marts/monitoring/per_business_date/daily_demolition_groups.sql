@@ -8,24 +8,9 @@
 -- as of the business date (the month's score, rank and funnel then). demolition_group_months and
 -- demolition_funnel hold the warehouse's latest build; these rows keep what each date run saw, so
 -- any date's notice describes its own day, also when the date is rerun later.
-with group_months as (
-    select * from {{ ref('int_monitoring__demolition_group_months') }}
+with scored as (
+    select * from {{ ref('int_monitoring__demolition_group_scores') }}
     where month = {{ month_of(monitoring_business_date()) }}
-),
-
-ratios as (
-    select
-        *,
-        {{ monitoring_ratio('signed', 'target_signed') }} as signed_ratio,
-        {{ monitoring_ratio('cleared', 'target_cleared') }} as cleared_ratio
-    from group_months
-),
-
-scored as (
-    select
-        *,
-        {{ monitoring_month_score('signed_ratio', 'cleared_ratio', 'month_end') }} as month_score
-    from ratios
 )
 
 select
