@@ -2,23 +2,8 @@
 -- competition rank (1, 2, 2, 4) among the groups of the month. A closed month is
 -- as of its last day; the month in progress as of the business date
 -- (month_complete = false). Rebuilt each run from the data delivered so far.
-with group_months as (
-    select * from {{ ref('int_monitoring__demolition_group_months') }}
-),
-
-ratios as (
-    select
-        *,
-        {{ monitoring_ratio('signed', 'target_signed') }} as signed_ratio,
-        {{ monitoring_ratio('cleared', 'target_cleared') }} as cleared_ratio
-    from group_months
-),
-
-scored as (
-    select
-        *,
-        {{ monitoring_month_score('signed_ratio', 'cleared_ratio', 'month_end') }} as month_score
-    from ratios
+with scored as (
+    select * from {{ ref('int_monitoring__demolition_group_scores') }}
 )
 
 select

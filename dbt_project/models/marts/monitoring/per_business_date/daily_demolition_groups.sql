@@ -1,37 +1,16 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='business_date',
-        tags=['per_business_date'],
-        on_schema_change='append_new_columns',
         indexes=[{'columns': ['business_date', 'group_id'], 'unique': True}],
     )
 }}
--- Tag per_business_date: a rerun of a past date rebuilds these rows for that date alone, as of it,
--- and everything else as of the high-water mark (kaohe.transform.build_date).
+-- A per-date mart: incremental on business_date, tag per_business_date (this folder's config in dbt_project.yml).
 -- 征迁 of the daily notice (日督查日通报): each work group's figures for the business date's month,
 -- as of the business date (the month's score, rank and funnel then). demolition_group_months and
 -- demolition_funnel hold the warehouse's latest build; these rows keep what each date run saw, so
 -- any date's notice describes its own day, also when the date is rerun later.
-with group_months as (
-    select * from {{ ref('int_monitoring__demolition_group_months') }}
+with scored as (
+    select * from {{ ref('int_monitoring__demolition_group_scores') }}
     where month = {{ month_of(monitoring_business_date()) }}
-),
-
-ratios as (
-    select
-        *,
-        {{ monitoring_ratio('signed', 'target_signed') }} as signed_ratio,
-        {{ monitoring_ratio('cleared', 'target_cleared') }} as cleared_ratio
-    from group_months
-),
-
-scored as (
-    select
-        *,
-        {{ monitoring_month_score('signed_ratio', 'cleared_ratio', 'month_end') }} as month_score
-    from ratios
 )
 
 select

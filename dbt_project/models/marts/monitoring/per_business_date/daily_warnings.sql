@@ -1,17 +1,11 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='business_date',
-        tags=['per_business_date'],
-        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['business_date', 'item_type', 'dept_code', 'subject'], 'unique': True},
         ],
     )
 }}
--- Tag per_business_date: a rerun of a past date rebuilds these rows for that date alone, as of it,
--- and everything else as of the high-water mark (kaohe.transform.build_date).
+-- A per-date mart: incremental on business_date, tag per_business_date (this folder's config in dbt_project.yml).
 -- 日督查日通报的预警清单 (rule 5): one row per business date run × item. Each run
 -- computes only var('business_date') from the data delivered up to that day and
 -- replaces that date's rows (delete+insert on business_date); earlier days are

@@ -1,15 +1,9 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='business_date',
-        tags=['per_business_date'],
-        on_schema_change='append_new_columns',
         indexes=[{'columns': ['business_date', 'dept_code', 'kind'], 'unique': True}],
     )
 }}
--- Tag per_business_date: a rerun of a past date rebuilds these rows for that date alone, as of it,
--- and everything else as of the high-water mark (kaohe.transform.build_date).
+-- A per-date mart: incremental on business_date, tag per_business_date (this folder's config in dbt_project.yml).
 -- 报送完整性: for every business date up to the run's and every department
 -- expected to report, whether its submission arrived.
 --   indicator_progress (daily): expected from every department with a `ratio`
