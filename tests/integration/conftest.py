@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -19,6 +20,7 @@ from kaohe.warehouse import database_name, database_url
 from ..conftest import drop_database
 
 START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
+NEXT_DAY = date(2026, 10, 2)  # the day after the district's last
 
 
 def kaohe(*args, url: str, timeout: int = 900, **env) -> subprocess.CompletedProcess:
@@ -78,6 +80,45 @@ def district(tmp_path_factory, embedded_warehouse):
     assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])
     yield landing, url, run.stdout
     drop_database(admin, url)
+
+
+@pytest.fixture(scope="session")
+def next_day(district, embedded_warehouse, tmp_path_factory):
+    """The district's landing with one more date (NEXT_DAY), and the district after an uninterrupted run of
+    it: (landing, reference_url). Tests must not change either; a test that writes copies the reference with
+    `database_copy` (the crash and backup drills compare with it)."""
+    landing, url, _ = district
+    folder = tmp_path_factory.mktemp("next_day")
+    more = folder / "landing"
+    shutil.copytree(landing, more)
+    # an ordinary day (generated as the fourth of the range: a date generated alone is a first delivery —
+    # every master snapshot and the whole ledger history — costs several times more to run, and the
+    # generator's files for a date depend on its range)
+    generated = kaohe(
+        "generate",
+        "--landing",
+        str(folder / "generated"),
+        "--from",
+        START.isoformat(),
+        "--to",
+        NEXT_DAY.isoformat(),
+        "--bad-rows",
+        url=url,
+    )
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    shutil.copytree(folder / "generated" / NEXT_DAY.isoformat(), more / NEXT_DAY.isoformat())
+    with database_copy(embedded_warehouse, url) as reference_url:
+        run = kaohe(
+            "run",
+            "--landing",
+            str(more),
+            "--from",
+            NEXT_DAY.isoformat(),
+            url=reference_url,
+            KAOHE_REPORTS=str(folder / "reports"),
+        )
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+        yield more, reference_url
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import pytest
 from kaohe.warehouse import database_url
 
 from .conftest import END, START, _admin_url, copy_of_district, kaohe
-from .warehouse_tables import differences, table_rows
+from .warehouse_tables import rows_differ, table_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -121,7 +121,7 @@ def _of_dates(rows: Counter, keep) -> Counter:
 
 def _different(expected: dict[str, Counter], got: dict[str, Counter]) -> dict[str, str]:
     assert sorted(got) == sorted(expected)
-    return {table: differences(expected[table], got[table]) for table in expected if got[table] != expected[table]}
+    return {table: rows_differ(expected[table], got[table]) for table in expected if got[table] != expected[table]}
 
 
 def test_an_unchanged_rerun_of_a_past_date_changes_nothing(warehouses):

@@ -6,6 +6,7 @@ certainly asks for the warehouse while the first one is in its payroll step."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -17,7 +18,8 @@ from kaohe.warehouse import connect, database_name
 from kaohe.writer_lock import holders, writer_lock
 
 from .conftest import database_copy, kaohe, kaohe_process
-from .warehouse_state import differences, snapshot, wait_until
+from .warehouse_state import wait_until
+from .warehouse_tables import OUTPUT_SCHEMAS, differences, table_rows
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +35,21 @@ def pause_payroll(url: str) -> psycopg.Connection:
         "select 1 from payroll.quarterly_adjustments where status = 'draft' limit 1 for update"
     ).fetchone(), "no draft to hold: the test would prove nothing"
     return pause
+
+
+@contextlib.contextmanager
+def run_paused_in_payroll(landing, url: str, reports, **env):
+    """`kaohe run` of DAY in the background (its notices in `reports`), held inside its payroll step — holding
+    the writer lock, rewriting the drafts — until the block ends: the process."""
+    pause = pause_payroll(url)
+    try:
+        run = kaohe_process("run", "--landing", str(landing), "--from", DAY, url=url, KAOHE_REPORTS=str(reports), **env)
+        wait_until(url, PAYROLL_STEP, process=run)  # the run holds the lock…
+        wait_until(url, DELETE_WAITS, process=run)  # …and its payroll step is rewriting the drafts
+        yield run
+    finally:
+        pause.rollback()
+        pause.close()
 
 
 def drafts(url: str, quarter: str) -> list[tuple]:
@@ -90,11 +107,7 @@ def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_ver
     landing, url = district_copy
     expected = drafts(url, "2026Q3")  # a rerun of an unchanged date writes the same drafts again
     assert expected, "no 2026Q3 drafts to publish"
-    pause = pause_payroll(url)
-    try:
-        run = kaohe_process("run", "--landing", str(landing), "--from", DAY, url=url, KAOHE_REPORTS=str(tmp_path))
-        wait_until(url, PAYROLL_STEP, process=run)  # the run holds the lock…
-        wait_until(url, DELETE_WAITS, process=run)  # …and its payroll step is rewriting the drafts
+    with run_paused_in_payroll(landing, url, tmp_path) as run:
         publish = kaohe_process("publish", "--quarter", "2026Q3", url=url)
         wait_until(
             url, "application_name like 'kaohe publish 2026Q3 %%waiting' and wait_event = 'advisory'", process=publish
@@ -103,9 +116,6 @@ def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_ver
             queue = holders(conn)
         assert [h["application_name"].split(" (")[0] for h in queue] == [f"kaohe payroll {DAY}", "kaohe publish 2026Q3"]
         assert [h["granted"] for h in queue] == [True, False]
-    finally:
-        pause.rollback()
-        pause.close()
     run_out, run_err = run.communicate(timeout=300)
     publish_out, publish_err = publish.communicate(timeout=300)
     assert run.returncode == 0, run_out[-2000:] + run_err[-3000:]
@@ -147,12 +157,7 @@ def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district
     changed = resent / DAY / "indicator_progress__D01.csv"
     changed.write_bytes(changed.read_bytes() + b"\n")
 
-    pause = pause_payroll(url)
-    try:
-        first = kaohe_process(
-            "run", "--landing", str(resent), "--from", DAY, url=url, KAOHE_REPORTS=str(tmp_path / "reports-1")
-        )
-        wait_until(url, DELETE_WAITS, process=first)
+    with run_paused_in_payroll(resent, url, tmp_path / "reports-1") as first:
         # another state folder, so another Airflow home (its own SQLite metadata): the file lock cannot help
         second = kaohe_process(
             "run",
@@ -170,9 +175,6 @@ def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district
             process=second,
             timeout=300,
         )
-    finally:
-        pause.rollback()
-        pause.close()
     first_out, first_err = first.communicate(timeout=300)
     second_out, second_err = second.communicate(timeout=300)
     assert first.returncode == 0, first_out[-2000:] + first_err[-3000:]
@@ -194,7 +196,7 @@ def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district
     assert resubmitted == [("superseded",), ("loaded",)]
 
     # the warehouse equals one run's: the same resubmission run once on another copy
-    raced = snapshot(url)
+    raced = table_rows(url, OUTPUT_SCHEMAS)
     with database_copy(embedded_warehouse, district[1]) as reference_url:
         once = kaohe(
             "run",
@@ -206,5 +208,5 @@ def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district
             KAOHE_REPORTS=str(tmp_path / "reports-ref"),
         )
         assert once.returncode == 0, once.stdout[-2000:] + once.stderr[-3000:]
-        reference = snapshot(reference_url)
+        reference = table_rows(reference_url, OUTPUT_SCHEMAS)
     assert differences(raced, reference) == []
