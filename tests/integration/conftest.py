@@ -83,10 +83,38 @@ def district(tmp_path_factory, embedded_warehouse):
 
 
 @pytest.fixture(scope="session")
+def published_district(district, embedded_warehouse):
+    """The district after `kaohe publish --quarter 2026Q3` (its finished quarter): (landing, url). Tests must
+    not change it; a test that writes takes `published_copy` (the crash drills compare with it)."""
+    landing, url, _ = district
+    with database_copy(embedded_warehouse, url) as published_url:
+        done = kaohe("publish", "--quarter", "2026Q3", url=published_url)
+        assert done.returncode == 0 and "published 2026Q3 version 1" in done.stdout, done.stdout + done.stderr[-3000:]
+        yield landing, published_url
+
+
+@pytest.fixture
+def published_copy(published_district, embedded_warehouse):
+    """A private copy of the published district: (landing, url)."""
+    landing, source_url = published_district
+    with database_copy(embedded_warehouse, source_url) as url:
+        yield landing, url
+
+
+@pytest.fixture(scope="session")
+def second_home(tmp_path_factory) -> Path:
+    """A second state folder (Airflow home, dbt target) for a `kaohe run` beside one from the suite's own: two
+    runs at once need two, as `kaohe run` locks its Airflow home. Its first run migrates its metadata (≈ 6 s).
+    One run at a time in it."""
+    return tmp_path_factory.mktemp("second_home")
+
+
+@pytest.fixture(scope="session")
 def next_day(district, embedded_warehouse, tmp_path_factory):
     """The district's landing with one more date (NEXT_DAY), and the district after an uninterrupted run of
     it: (landing, reference_url). Tests must not change either; a test that writes copies the reference with
-    `database_copy` (the crash and backup drills compare with it)."""
+    `database_copy` (the crash and backup drills compare with it; test_end_to_end reads its outputs as another
+    warehouse's)."""
     landing, url, _ = district
     folder = tmp_path_factory.mktemp("next_day")
     more = folder / "landing"
@@ -114,8 +142,7 @@ def next_day(district, embedded_warehouse, tmp_path_factory):
             str(more),
             "--from",
             NEXT_DAY.isoformat(),
-            url=reference_url,
-            KAOHE_REPORTS=str(folder / "reports"),
+            url=reference_url,  # its notices and Data Docs go to its own warehouse's folder (kaohe.outputs)
         )
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
         yield more, reference_url
