@@ -1,5 +1,6 @@
 """Integration fixtures shared by modules: the generated district run once through
-kaohe_daily (it costs tens of seconds), and private copies of it for tests that write."""
+kaohe_daily (it costs tens of seconds), the states built from it once per session (the next
+date run, the finished quarter published), and private copies of them for tests that write."""
 
 from __future__ import annotations
 
