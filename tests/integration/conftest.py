@@ -1,10 +1,12 @@
 """Integration fixtures shared by modules: the generated district run once through
-kaohe_daily (it costs tens of seconds), and private copies of it for tests that write."""
+kaohe_daily (it costs tens of seconds), the states built from it once per session (the next
+date run, the finished quarter published), and private copies of them for tests that write."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -19,6 +21,7 @@ from kaohe.warehouse import database_name, database_url
 from ..conftest import drop_database
 
 START, END = date(2026, 9, 29), date(2026, 10, 1)  # spans the end of 2026Q3
+NEXT_DAY = date(2026, 10, 2)  # the day after the district's last
 
 
 def kaohe(*args, url: str, timeout: int = 900, **env) -> subprocess.CompletedProcess:
@@ -78,6 +81,72 @@ def district(tmp_path_factory, embedded_warehouse):
     assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-4000:])
     yield landing, url, run.stdout
     drop_database(admin, url)
+
+
+@pytest.fixture(scope="session")
+def published_district(district, embedded_warehouse):
+    """The district after `kaohe publish --quarter 2026Q3` (its finished quarter): (landing, url). Tests must
+    not change it; a test that writes takes `published_copy` (the crash drills compare with it)."""
+    landing, url, _ = district
+    with database_copy(embedded_warehouse, url) as published_url:
+        done = kaohe("publish", "--quarter", "2026Q3", url=published_url)
+        assert done.returncode == 0 and "published 2026Q3 version 1" in done.stdout, done.stdout + done.stderr[-3000:]
+        yield landing, published_url
+
+
+@pytest.fixture
+def published_copy(published_district, embedded_warehouse):
+    """A private copy of the published district: (landing, url)."""
+    landing, source_url = published_district
+    with database_copy(embedded_warehouse, source_url) as url:
+        yield landing, url
+
+
+@pytest.fixture(scope="session")
+def second_home(tmp_path_factory) -> Path:
+    """A second state folder (Airflow home, dbt target) for a `kaohe run` beside one from the suite's own: two
+    runs at once need two, as `kaohe run` locks its Airflow home. Its first run migrates its metadata (≈ 6 s).
+    One run at a time in it."""
+    return tmp_path_factory.mktemp("second_home")
+
+
+@pytest.fixture(scope="session")
+def next_day(district, embedded_warehouse, tmp_path_factory):
+    """The district's landing with one more date (NEXT_DAY), and the district after an uninterrupted run of
+    it: (landing, reference_url). Tests must not change either; a test that writes copies the reference with
+    `database_copy` (the crash and backup drills compare with it; test_end_to_end reads its outputs as another
+    warehouse's)."""
+    landing, url, _ = district
+    folder = tmp_path_factory.mktemp("next_day")
+    more = folder / "landing"
+    shutil.copytree(landing, more)
+    # an ordinary day (generated as the fourth of the range: a date generated alone is a first delivery —
+    # every master snapshot and the whole ledger history — costs several times more to run, and the
+    # generator's files for a date depend on its range)
+    generated = kaohe(
+        "generate",
+        "--landing",
+        str(folder / "generated"),
+        "--from",
+        START.isoformat(),
+        "--to",
+        NEXT_DAY.isoformat(),
+        "--bad-rows",
+        url=url,
+    )
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    shutil.copytree(folder / "generated" / NEXT_DAY.isoformat(), more / NEXT_DAY.isoformat())
+    with database_copy(embedded_warehouse, url) as reference_url:
+        run = kaohe(
+            "run",
+            "--landing",
+            str(more),
+            "--from",
+            NEXT_DAY.isoformat(),
+            url=reference_url,  # its notices and Data Docs go to its own warehouse's folder (kaohe.outputs)
+        )
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+        yield more, reference_url
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 For every stage of a new date's run — load, validation, dbt build, payroll drafts — and for `kaohe publish`:
 start the real process, wait (in pg_stat_activity) until it is inside that stage's work, SIGKILL its
 process group, run it again, and compare the warehouse with an uninterrupted run (marts, payroll,
-quarantine, file ledger, raw rows per delivery; ids and timestamps aside).
+quarantine with the file ledger, ops, every raw row; ids and timestamps aside). The uninterrupted run of
+the new date is the suite's shared `next_day` reference (the backup drill compares with it too).
 
 To hit the inside of a short step (a COPY, the drafts' rewrite, a publication) rather than whatever a
 clock happens to land on, the test holds an ordinary lock that the step's next statement needs: the step
@@ -13,19 +14,19 @@ open. The lock is released after the kill; the server then finds the client gone
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
 import psycopg
 import pytest
 from kaohe.warehouse import connect
 
-from .conftest import START, database_copy, kaohe, kaohe_process
-from .warehouse_state import differences, kill_group, snapshot, wait_for_no_sessions, wait_until
+from .conftest import NEXT_DAY, kaohe, kaohe_process
+from .warehouse_state import kill_group, wait_for_no_sessions, wait_until
+from .warehouse_tables import OUTPUT_SCHEMAS, differences, table_rows
 
 pytestmark = pytest.mark.integration
 
-NEW_DAY = "2026-10-02"  # the day after the district's last date
+NEW_DAY = NEXT_DAY.isoformat()  # the day after the district's last date
 QUARTER = "2026Q3"
 WAITS = "wait_event_type = 'Lock' and query ilike %s"
 
@@ -65,48 +66,15 @@ PUBLISH_DRILLS = {
 
 
 @pytest.fixture(scope="module")
-def next_day(district, embedded_warehouse, tmp_path_factory):
-    """The district's landing with one more date, and the warehouse after an uninterrupted run of it."""
-    landing, url, _ = district
-    folder = tmp_path_factory.mktemp("drills")
-    more = folder / "landing"
-    shutil.copytree(landing, more)
-    # an ordinary day (generated as the fourth of the range; as a range's first day it would carry every
-    # reference snapshot and cost several times more to run)
-    generated = kaohe(
-        "generate",
-        "--landing",
-        str(folder / "generated"),
-        "--from",
-        START.isoformat(),
-        "--to",
-        NEW_DAY,
-        "--bad-rows",
-        url=url,
-    )
-    assert generated.returncode == 0, generated.stderr[-2000:]
-    shutil.copytree(folder / "generated" / NEW_DAY, more / NEW_DAY)
-    with database_copy(embedded_warehouse, url) as reference_url:
-        run = kaohe(
-            "run",
-            "--landing",
-            str(more),
-            "--from",
-            NEW_DAY,
-            url=reference_url,
-            KAOHE_REPORTS=str(more.parent / "reports"),
-        )
-        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-        yield more, snapshot(reference_url)
+def expected(next_day):
+    """The warehouse after an uninterrupted run of the next date (the suite's shared reference)."""
+    return table_rows(next_day[1], OUTPUT_SCHEMAS)
 
 
 @pytest.fixture(scope="module")
-def published(district, embedded_warehouse):
-    """The warehouse after an uninterrupted `kaohe publish` of the district's finished quarter."""
-    with database_copy(embedded_warehouse, district[1]) as reference_url:
-        done = kaohe("publish", "--quarter", QUARTER, url=reference_url)
-        assert done.returncode == 0 and "published" in done.stdout, done.stdout + done.stderr[-3000:]
-        yield snapshot(reference_url)
+def published(published_district):
+    """The warehouse after an uninterrupted `kaohe publish` of the district's finished quarter (shared)."""
+    return table_rows(published_district[1], OUTPUT_SCHEMAS)
 
 
 def kill_inside(drill: Drill, url: str, *args: str, **env) -> None:
@@ -146,15 +114,17 @@ def ledger_is_whole(url: str) -> None:
 
 
 @pytest.mark.parametrize("stage", list(RUN_DRILLS))
-def test_a_run_killed_inside_a_stage_then_rerun_equals_an_uninterrupted_run(stage, next_day, district_copy, tmp_path):
-    landing, expected = next_day
+def test_a_run_killed_inside_a_stage_then_rerun_equals_an_uninterrupted_run(
+    stage, next_day, expected, district_copy, tmp_path
+):
+    landing, _ = next_day
     _, url = district_copy
     args = ("run", "--landing", str(landing), "--from", NEW_DAY)
     kill_inside(RUN_DRILLS[stage], url, *args, KAOHE_REPORTS=str(tmp_path))
     ledger_is_whole(url)
     again = kaohe(*args, url=url, KAOHE_REPORTS=str(tmp_path))
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-3000:]
-    assert differences(snapshot(url), expected) == []
+    assert differences(table_rows(url, OUTPUT_SCHEMAS), expected) == []
 
 
 @pytest.mark.parametrize("stage", list(PUBLISH_DRILLS))
@@ -170,4 +140,4 @@ def test_a_publish_killed_midway_then_rerun_equals_an_uninterrupted_publish(stag
     assert versions == [] and marked == [] or len(versions) == 1 and marked == [(1, versions[0][2])], (versions, marked)
     again = kaohe("publish", "--quarter", QUARTER, url=url)
     assert again.returncode == 0, again.stdout + again.stderr[-3000:]
-    assert differences(snapshot(url), published) == []
+    assert differences(table_rows(url, OUTPUT_SCHEMAS), published) == []

@@ -16,7 +16,7 @@ from kaohe.outputs import data_docs_dir, notices_dir
 from kaohe.settings import state_dir
 from kaohe.warehouse import connect
 
-from .conftest import END, START, kaohe
+from .conftest import END, NEXT_DAY, START, kaohe
 
 pytestmark = pytest.mark.integration
 
@@ -181,21 +181,21 @@ def test_explain_says_a_quarter_in_progress_is_provisional(district):
     assert final.returncode == 0 and "provisional" not in final.stdout, final.stdout
 
 
-def test_two_warehouses_write_their_notices_and_data_docs_to_their_own_folders(district, warehouse_url):
-    landing, district_url, _ = district
-    other = kaohe("run", "--landing", str(landing), "--from", START.isoformat(), url=warehouse_url)
-    assert other.returncode == 0, other.stderr[-3000:]
+def test_two_warehouses_write_their_notices_and_data_docs_to_their_own_folders(district, next_day):
+    _, district_url, _ = district
+    _, other_url = next_day  # another warehouse (a copy of the district) that ran NEXT_DAY after the district ran
+    other_day = NEXT_DAY.isoformat()
 
-    mine, theirs = notices_dir(district_url), notices_dir(warehouse_url)
+    mine, theirs = notices_dir(district_url), notices_dir(other_url)
     assert mine != theirs and not mine.is_relative_to(theirs) and not theirs.is_relative_to(mine)
     days = [START.isoformat(), "2026-09-30", END.isoformat()]
     assert sorted(p.name for p in mine.iterdir()) == ["latest.html", *(f"notice_{d}.html" for d in days)]
-    assert sorted(p.name for p in theirs.iterdir()) == ["latest.html", f"notice_{START.isoformat()}.html"]
+    assert sorted(p.name for p in theirs.iterdir()) == ["latest.html", f"notice_{other_day}.html"]
     # each latest.html is its own warehouse's newest notice: the other run did not move it
     assert (mine / "latest.html").read_bytes() == (mine / f"notice_{END.isoformat()}.html").read_bytes()
-    assert (theirs / "latest.html").read_bytes() == (theirs / f"notice_{START.isoformat()}.html").read_bytes()
+    assert (theirs / "latest.html").read_bytes() == (theirs / f"notice_{other_day}.html").read_bytes()
     assert (mine / "latest.html").read_bytes() != (theirs / "latest.html").read_bytes()
-    for url, dates in ((district_url, days), (warehouse_url, [START.isoformat()])):
+    for url, dates in ((district_url, days), (other_url, [other_day])):
         sites = sorted(p.name for p in data_docs_dir(url).iterdir() if (p / "index.html").exists())
         assert sites == dates, url
     # neither is a demo's: the embedded warehouse's own folders stay untouched

@@ -6,6 +6,7 @@ certainly asks for the warehouse while the first one is in its payroll step."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -16,8 +17,9 @@ import pytest
 from kaohe.warehouse import connect, database_name
 from kaohe.writer_lock import holders, writer_lock
 
-from .conftest import database_copy, kaohe, kaohe_process
-from .warehouse_state import differences, snapshot, wait_until
+from .conftest import database_copy, kaohe_process
+from .warehouse_state import wait_until
+from .warehouse_tables import OUTPUT_SCHEMAS, differences, table_rows
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +35,21 @@ def pause_payroll(url: str) -> psycopg.Connection:
         "select 1 from payroll.quarterly_adjustments where status = 'draft' limit 1 for update"
     ).fetchone(), "no draft to hold: the test would prove nothing"
     return pause
+
+
+@contextlib.contextmanager
+def run_paused_in_payroll(landing, url: str, reports, **env):
+    """`kaohe run` of DAY in the background (its notices in `reports`), held inside its payroll step — holding
+    the writer lock, rewriting the drafts — until the block ends: the process."""
+    pause = pause_payroll(url)
+    try:
+        run = kaohe_process("run", "--landing", str(landing), "--from", DAY, url=url, KAOHE_REPORTS=str(reports), **env)
+        wait_until(url, PAYROLL_STEP, process=run)  # the run holds the lock…
+        wait_until(url, DELETE_WAITS, process=run)  # …and its payroll step is rewriting the drafts
+        yield run
+    finally:
+        pause.rollback()
+        pause.close()
 
 
 def drafts(url: str, quarter: str) -> list[tuple]:
@@ -90,11 +107,7 @@ def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_ver
     landing, url = district_copy
     expected = drafts(url, "2026Q3")  # a rerun of an unchanged date writes the same drafts again
     assert expected, "no 2026Q3 drafts to publish"
-    pause = pause_payroll(url)
-    try:
-        run = kaohe_process("run", "--landing", str(landing), "--from", DAY, url=url, KAOHE_REPORTS=str(tmp_path))
-        wait_until(url, PAYROLL_STEP, process=run)  # the run holds the lock…
-        wait_until(url, DELETE_WAITS, process=run)  # …and its payroll step is rewriting the drafts
+    with run_paused_in_payroll(landing, url, tmp_path) as run:
         publish = kaohe_process("publish", "--quarter", "2026Q3", url=url)
         wait_until(
             url, "application_name like 'kaohe publish 2026Q3 %%waiting' and wait_event = 'advisory'", process=publish
@@ -103,9 +116,6 @@ def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_ver
             queue = holders(conn)
         assert [h["application_name"].split(" (")[0] for h in queue] == [f"kaohe payroll {DAY}", "kaohe publish 2026Q3"]
         assert [h["granted"] for h in queue] == [True, False]
-    finally:
-        pause.rollback()
-        pause.close()
     run_out, run_err = run.communicate(timeout=300)
     publish_out, publish_err = publish.communicate(timeout=300)
     assert run.returncode == 0, run_out[-2000:] + run_err[-3000:]
@@ -139,40 +149,51 @@ def test_publish_during_the_payroll_step_waits_then_publishes_one_consistent_ver
     assert annual_sources > 0  # the annual results were rebuilt from the published version
 
 
-def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district_copy, embedded_warehouse, tmp_path):
+def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(
+    district, district_copy, embedded_warehouse, second_home, tmp_path
+):
     landing, url = district_copy
     # a resubmission both runs find (the same rows, other bytes): only one of them may load it
     resent = tmp_path / "landing"
     shutil.copytree(landing, resent)
     changed = resent / DAY / "indicator_progress__D01.csv"
     changed.write_bytes(changed.read_bytes() + b"\n")
-
-    pause = pause_payroll(url)
-    try:
-        first = kaohe_process(
-            "run", "--landing", str(resent), "--from", DAY, url=url, KAOHE_REPORTS=str(tmp_path / "reports-1")
-        )
-        wait_until(url, DELETE_WAITS, process=first)
-        # another state folder, so another Airflow home (its own SQLite metadata): the file lock cannot help
-        second = kaohe_process(
+    with database_copy(embedded_warehouse, district[1]) as reference_url:
+        # what the warehouse must equal: the same resubmission run once on another copy, beside the race (another
+        # database, so another advisory lock; a third state folder)
+        once = kaohe_process(
             "run",
             "--landing",
             str(resent),
             "--from",
             DAY,
-            url=url,
-            KAOHE_HOME=str(tmp_path / "home-2"),
-            KAOHE_REPORTS=str(tmp_path / "reports-2"),
+            url=reference_url,
+            KAOHE_HOME=str(second_home),
+            KAOHE_REPORTS=str(tmp_path / "reports-ref"),
         )
-        wait_until(
-            url,
-            f"application_name like 'kaohe run {DAY} %%waiting' and wait_event = 'advisory'",
-            process=second,
-            timeout=300,
-        )
-    finally:
-        pause.rollback()
-        pause.close()
+        try:
+            with run_paused_in_payroll(resent, url, tmp_path / "reports-1") as first:
+                # another state folder, so another Airflow home (its own SQLite metadata): the file lock cannot help
+                second = kaohe_process(
+                    "run",
+                    "--landing",
+                    str(resent),
+                    "--from",
+                    DAY,
+                    url=url,
+                    KAOHE_HOME=str(tmp_path / "home-2"),
+                    KAOHE_REPORTS=str(tmp_path / "reports-2"),
+                )
+                wait_until(
+                    url,
+                    f"application_name like 'kaohe run {DAY} %%waiting' and wait_event = 'advisory'",
+                    process=second,
+                    timeout=300,
+                )
+        finally:
+            once_out, once_err = once.communicate(timeout=600)
+        assert once.returncode == 0, once_out[-2000:] + once_err[-3000:]
+        reference = table_rows(reference_url, OUTPUT_SCHEMAS)
     first_out, first_err = first.communicate(timeout=300)
     second_out, second_err = second.communicate(timeout=300)
     assert first.returncode == 0, first_out[-2000:] + first_err[-3000:]
@@ -193,18 +214,5 @@ def test_two_runs_of_a_date_from_two_airflow_homes_take_turns(district, district
     assert deliveries[0] == deliveries[1]  # no delivery twice in the ledger
     assert resubmitted == [("superseded",), ("loaded",)]
 
-    # the warehouse equals one run's: the same resubmission run once on another copy
-    raced = snapshot(url)
-    with database_copy(embedded_warehouse, district[1]) as reference_url:
-        once = kaohe(
-            "run",
-            "--landing",
-            str(resent),
-            "--from",
-            DAY,
-            url=reference_url,
-            KAOHE_REPORTS=str(tmp_path / "reports-ref"),
-        )
-        assert once.returncode == 0, once.stdout[-2000:] + once.stderr[-3000:]
-        reference = snapshot(reference_url)
-    assert differences(raced, reference) == []
+    # the warehouse equals one run's
+    assert differences(table_rows(url, OUTPUT_SCHEMAS), reference) == []

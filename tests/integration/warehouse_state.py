@@ -1,5 +1,5 @@
-"""What the concurrency and crash drills compare and watch: a warehouse's outputs as plain rows,
-and what a process is doing right now according to pg_stat_activity."""
+"""What the concurrency and crash drills watch: what a process is doing right now according to
+pg_stat_activity (what they compare: warehouse_tables)."""
 
 from __future__ import annotations
 
@@ -10,70 +10,6 @@ import time
 
 import psycopg
 from kaohe.warehouse import database_name, database_url
-from psycopg import sql
-
-# Ids and times differ between two runs of the same files: left out (a load's rows are told by their file).
-IGNORED_COLUMNS = {"load_id", "superseded_by", "publication_id", "failure_id"}
-IGNORED_TYPES = {"timestamp with time zone", "timestamp without time zone"}
-SCHEMAS = ("marts", "payroll", "quarantine", "ops")
-
-
-def snapshot(url: str) -> dict[str, list[tuple]]:
-    """Every table of the output schemas (marts, payroll, quarantine with the file ledger, ops) as sorted
-    rows of text, without ids and timestamps; and the rows each delivery keeps in raw."""
-    state: dict[str, list[tuple]] = {}
-    with psycopg.connect(url, autocommit=True) as conn:
-        tables = conn.execute(
-            "select table_schema, table_name from information_schema.tables"
-            " where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
-            (list(SCHEMAS),),
-        ).fetchall()
-        for schema, table in tables:
-            columns = [
-                c
-                for c, t in conn.execute(
-                    "select column_name, data_type from information_schema.columns"
-                    " where table_schema = %s and table_name = %s order by ordinal_position",
-                    (schema, table),
-                )
-                if c not in IGNORED_COLUMNS and t not in IGNORED_TYPES
-            ]
-            rows = conn.execute(
-                sql.SQL("select {} from {}.{}").format(
-                    sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in columns),
-                    sql.Identifier(schema),
-                    sql.Identifier(table),
-                )
-            ).fetchall()
-            state[f"{schema}.{table}"] = sorted(rows, key=repr)
-        for (kind,) in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE'"
-        ).fetchall():
-            state[f"raw.{kind} per delivery"] = sorted(
-                conn.execute(
-                    sql.SQL(
-                        "select f.file, f.checksum, count(*) from raw.{} r join quarantine.file_loads f"
-                        " on f.load_id = r._load_id group by 1, 2"
-                    ).format(sql.Identifier(kind))
-                ).fetchall()
-            )
-    return state
-
-
-def differences(actual: dict, expected: dict, limit: int = 3) -> list[str]:
-    """The tables that differ, each with a few rows only one side has (empty: equal)."""
-    out = []
-    for table in sorted(set(actual) | set(expected)):
-        a, e = actual.get(table), expected.get(table)
-        if a == e:
-            continue
-        if a is None or e is None:
-            out.append(f"{table}: only in {'expected' if a is None else 'actual'}")
-            continue
-        extra = [r for r in a if r not in e][:limit]
-        missing = [r for r in e if r not in a][:limit]
-        out.append(f"{table}: {len(a)} rows vs {len(e)} expected; extra {extra}; missing {missing}")
-    return out
 
 
 def admin_url(url: str) -> str:
